@@ -1,0 +1,45 @@
+"""Shared fixtures: the raw folder, copies of it to mutate, and a release built from it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+# No test may reach the network, and none may write into the user's Hugging Face cache.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="vnsc-hf-home-"))
+
+REPO = Path(__file__).resolve().parent.parent
+RAW_DIR = REPO / "raw"
+RAW_FILES = sorted(RAW_DIR.glob("*.txt"))
+
+
+@pytest.fixture
+def raw_copy(tmp_path: Path) -> Callable[..., Path]:
+    """A function that copies raw/ (or some of its files) into a fresh folder and returns it."""
+
+    def copy(names: list[str] | None = None) -> Path:
+        folder = tmp_path / f"raw-{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        for path in RAW_FILES:
+            if names is None or path.name in names:
+                shutil.copyfile(path, folder / path.name)
+        return folder
+
+    return copy
+
+
+@pytest.fixture(scope="session")
+def release_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding release 1.0.0 built from raw/ (read-only for tests)."""
+    from vn_security_corpus import build
+
+    root = tmp_path_factory.mktemp("releases")
+    build(RAW_DIR, root, "1.0.0")
+    return root

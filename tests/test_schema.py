@@ -1,0 +1,123 @@
+"""The JSON Schemas: well formed, fully described, and the single source of the Arrow schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from vn_security_corpus.build import process
+from vn_security_corpus.rawfile import RawFile, Rejected, read_raw_file
+from vn_security_corpus.schema import SCHEMA_NAMES, arrow_schema, load_schema, parse_partial_date, validate
+
+from .conftest import REPO
+
+
+def subschemas(schema: dict[str, Any], where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    yield where, schema
+    for name, sub in schema.get("properties", {}).items():
+        yield from subschemas(sub, f"{where}/{name}")
+    if isinstance(schema.get("items"), dict):
+        yield from subschemas(schema["items"], f"{where}/items")
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_schema_is_draft_2020_12_with_id_title_and_descriptions(name: str) -> None:
+    schema = load_schema(name)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"] and schema["title"]
+    for where, sub in subschemas(schema):
+        assert sub.get("description"), f"{name}{where} has no description"
+        if sub.get("type") == "object":
+            assert sub.get("additionalProperties") is False, f"{name}{where} allows extra properties"
+
+
+def test_schema_files_are_the_ones_in_the_repository() -> None:
+    for name in SCHEMA_NAMES:
+        assert (REPO / "schema" / f"{name}.schema.json").is_file()
+
+
+def test_arrow_schema_follows_the_json_schema() -> None:
+    schema, arrow = load_schema("article"), arrow_schema()
+    assert arrow.names == list(schema["properties"])
+    for field in arrow:
+        sub = schema["properties"][field.name]
+        kinds = sub["type"] if isinstance(sub["type"], list) else [sub["type"]]
+        assert field.nullable == ("null" in kinds), field.name
+    assert (
+        str(arrow.field("officials").type)
+        == "list<item: struct<rank: string not null, name: string not null> not null>"
+    )
+    assert arrow.field("source").type.names == list(schema["properties"]["source"]["properties"])
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2020", (2020, None, None)),
+        ("2020-06", (2020, 6, None)),
+        ("2020-02-29", (2020, 2, 29)),
+        ("2021-02-29", None),
+        ("2020-13", None),
+        ("2020-00", None),
+        ("2020-06-32", None),
+        ("20x0-06", None),
+        ("0000-01", None),
+        ("2020-6", None),
+    ],
+)
+def test_partial_dates(value: str, expected: tuple[int, int | None, int | None] | None) -> None:
+    assert parse_partial_date(value) == expected
+
+
+def reject(tmp_path: Path, text: str) -> Rejected:
+    path = tmp_path / "bad.txt"
+    path.write_text(text, encoding="utf-8")
+    (article,) = read_raw_file(RawFile(path, path.name))
+    result = process(article, "raw/bad.txt")
+    assert isinstance(result, Rejected)
+    return result
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            " date 2020-13 Tiêu đề\n\nThân bài.\n",
+            "raw/bad.txt:1: date '2020-13' is not a real date in the form YYYY, YYYY-MM or YYYY-MM-DD (at /date); "
+            "fix: write the date as YYYY-MM or YYYY-MM-DD with a real month and day, e.g. 2020-06 or 2020-06-19",
+        ),
+        ("\n\n date 20x0-06 Tiêu đề\n\nThân bài.\n", "raw/bad.txt:3: date '20x0-06' is not a real date"),
+        ("Tiêu đề\n", "raw/bad.txt:1: paragraphs is empty (at /paragraphs); fix: an article needs a body"),
+        (" date 2020-06\n\nThân bài.\n", "raw/bad.txt:1: title is empty or blank (at /title)"),
+        ("T" * 1500 + "\n\nThân bài.\n", "raw/bad.txt:1: title is 1500 characters long, more than 1000 (at /title)"),
+    ],
+)
+def test_problems_name_file_line_pointer_and_fix(tmp_path: Path, text: str, expected: str) -> None:
+    assert str(reject(tmp_path, text).problems[0]).startswith(expected)
+
+
+def test_every_problem_is_reported_not_only_the_first(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"title": "", "paragraphs": ["a", " "], "date": "2020-02-30", "extra": 1}\n', encoding="utf-8")
+    (article,) = read_raw_file(RawFile(path, path.name))
+    result = process(article, "bad.jsonl")
+    assert isinstance(result, Rejected)
+    assert [(p.line, p.pointer) for p in result.problems] == [
+        (1, ""),
+        (1, "/date"),
+        (1, "/paragraphs/1"),
+        (1, "/title"),
+    ]
+    assert "unexpected field 'extra'" in result.problems[0].message
+
+
+def test_validate_accepts_every_published_record_of_raw(release_root: Path) -> None:
+    from vn_security_corpus import load_table
+
+    for record in load_table(root=release_root).drop_columns(["split"]).to_pylist():
+        assert validate("article", record, "x") == []
