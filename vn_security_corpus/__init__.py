@@ -1,0 +1,30 @@
+"""vn_security_corpus: raw Vietnamese public-security news → a versioned, validated ML dataset.
+
+>>> import vn_security_corpus as vnsc
+>>> table = vnsc.load_table()            # the newest release shipped in the package
+>>> sorted(set(table.column("split").to_pylist())) == sorted(vnsc.info()["splits"])
+True
+"""
+
+from ._version import __version__
+from .build import BuildReport, build
+from .errors import ConfigError, CorpusError, InvalidInputError, Problem, ReleaseError
+from .load import info, load_dataset, load_pandas, load_table, versions
+from .verify import verify_release
+
+__all__ = [
+    "BuildReport",
+    "ConfigError",
+    "CorpusError",
+    "InvalidInputError",
+    "Problem",
+    "ReleaseError",
+    "__version__",
+    "build",
+    "info",
+    "load_dataset",
+    "load_pandas",
+    "load_table",
+    "verify_release",
+    "versions",
+]

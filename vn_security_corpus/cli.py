@@ -1,0 +1,225 @@
+"""The ``vn-security-corpus`` command line.
+
+Exit codes: 0 success, 1 invalid input or failed check, 2 usage error. Problems
+are printed one per line as ``FILE:LINE: message``; ``--json`` prints machine
+readable output instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .build import build, process
+from .errors import ConfigError, CorpusError, InvalidInputError, Problem
+from .load import info, versions
+from .rawfile import RawFile, Rejected, find_raw_files, read_raw_file
+from .split import DEFAULT_SPLITS, parse_splits
+from .verify import verify_release
+
+OK, INVALID, USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+        return code
+    except InvalidInputError as error:
+        _print_problems(error.problems, as_json=getattr(args, "json", False))
+        return INVALID
+    except ConfigError as error:
+        print(f"vn-security-corpus: error: {error}", file=sys.stderr)
+        return USAGE
+    except (CorpusError, OSError) as error:
+        print(f"vn-security-corpus: error: {error}", file=sys.stderr)
+        return INVALID
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vn-security-corpus", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    parse = commands.add_parser("parse", help="print the published record of each raw file")
+    parse.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parse.add_argument("--json", action="store_true", help="one compact JSON object per line")
+    parse.set_defaults(run=_parse)
+
+    validate = commands.add_parser("validate", help="check raw files or folders; one line per problem")
+    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    validate.add_argument("--json", action="store_true", help="print a JSON report")
+    validate.set_defaults(run=_validate)
+
+    build_ = commands.add_parser("build", help="build a release from a raw folder")
+    build_.add_argument("--raw", type=Path, required=True, help="the raw folder")
+    build_.add_argument("--out", type=Path, required=True, help="the folder that holds releases")
+    build_.add_argument("--version", required=True, help="the release version, MAJOR.MINOR.PATCH")
+    build_.add_argument(
+        "--splits", type=_splits, default=DEFAULT_SPLITS, help="split ratios, default train=0.8,validation=0.1,test=0.1"
+    )
+    build_.add_argument("--shard-rows", type=int, default=None, help="rows per Parquet shard")
+    build_.add_argument("--json", action="store_true", help="print the summary as JSON")
+    build_.set_defaults(run=_build)
+
+    verify = commands.add_parser("verify", help="check a release folder against its manifest")
+    verify.add_argument("release", type=Path, metavar="DIR")
+    verify.add_argument("--json", action="store_true", help="print a JSON report")
+    verify.set_defaults(run=_verify)
+
+    versions_ = commands.add_parser("versions", help="list the published versions")
+    versions_.add_argument("--root", type=Path, help="folder of releases (default: those in the package)")
+    versions_.set_defaults(run=_versions)
+
+    info_ = commands.add_parser("info", help="describe a release (default: the newest)")
+    info_.add_argument("version", nargs="?", help="the version (default: newest)")
+    info_.add_argument("--root", type=Path, help="folder of releases (default: those in the package)")
+    info_.add_argument("--json", action="store_true", help="print the whole manifest")
+    info_.set_defaults(run=_info)
+    return parser
+
+
+def _splits(text: str) -> dict[str, float]:
+    try:
+        return parse_splits(text)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _inputs(paths: Sequence[Path]) -> Iterator[dict[str, Any] | Rejected]:
+    for path in paths:
+        if path.is_dir():
+            files, notices = find_raw_files(path)
+            for notice in notices:
+                print(notice, file=sys.stderr)
+        elif path.exists():
+            files = [RawFile(path, path.name)]
+        else:
+            raise ConfigError(f"{path}: no such file or folder")
+        for raw in files:
+            for article in read_raw_file(raw):
+                yield process(article, str(raw.path))
+
+
+def _parse(args: argparse.Namespace) -> int:
+    problems: list[Problem] = []
+    for result in _inputs(args.files):
+        if isinstance(result, Rejected):
+            problems.extend(result.problems)
+        elif args.json:
+            print(json.dumps(result, ensure_ascii=False))
+        else:
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+    _print_problems(problems, as_json=False)  # stdout carries the records
+    return INVALID if problems else OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    results = list(_inputs(args.paths))
+    problems = [problem for result in results if isinstance(result, Rejected) for problem in result.problems]
+    invalid = sum(isinstance(result, Rejected) for result in results)
+    if args.json:
+        report = {
+            "inputs": len(results),
+            "valid": len(results) - invalid,
+            "invalid": invalid,
+            "problems": [problem.to_dict() for problem in problems],
+        }
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        _print_problems(problems, as_json=False)
+        print(f"{len(results)} inputs: {len(results) - invalid} valid, {invalid} invalid", file=sys.stderr)
+    return INVALID if problems else OK
+
+
+def _build(args: argparse.Namespace) -> int:
+    options: dict[str, Any] = {"splits": args.splits}
+    if args.shard_rows is not None:
+        options["shard_rows"] = args.shard_rows
+    report = build(args.raw, args.out, args.version, **options)
+    for notice in report.notices:
+        print(notice, file=sys.stderr)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "version": report.version,
+                    "path": str(report.path),
+                    "written": report.written,
+                    "inputs": report.inputs,
+                    "published": report.published,
+                    "splits": report.splits,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return OK
+    splits = ", ".join(f"{name} {rows}" for name, rows in report.splits.items())
+    if report.written:
+        print(f"built {report.path}: {report.published} articles ({splits}) from {report.inputs} inputs")
+    else:
+        print(f"unchanged: {report.path} already holds these {report.published} articles ({splits})")
+    return OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    problems = verify_release(args.release)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "release": str(args.release),
+                    "ok": not problems,
+                    "problems": [problem.to_dict() for problem in problems],
+                },
+                indent=2,
+            )
+        )
+    else:
+        _print_problems(problems, as_json=False)
+        if not problems:
+            print(f"ok: {args.release} matches its manifest")
+    return INVALID if problems else OK
+
+
+def _versions(args: argparse.Namespace) -> int:
+    for version in versions(args.root):
+        print(version)
+    return OK
+
+
+def _info(args: argparse.Namespace) -> int:
+    manifest = info(args.version, args.root)
+    if args.json:
+        print(json.dumps(manifest, ensure_ascii=False, indent=2))
+        return OK
+    print(
+        f"version {manifest['version']} (library {manifest['library_version']}, pyarrow {manifest['pyarrow_version']})"
+    )
+    for name, split in manifest["splits"].items():
+        print(f"  {name}: {split['rows']} articles in {len(split['files'])} file(s)")
+    print(f"  content sha256 {manifest['content_sha256']}")
+    return OK
+
+
+def _print_problems(problems: Sequence[Problem], *, as_json: bool) -> None:
+    """Problems as a JSON report on stdout, or one line each on stderr."""
+    if as_json:
+        print(json.dumps({"problems": [problem.to_dict() for problem in problems]}, ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Load published releases: as a pyarrow Table, a ``datasets`` dataset, or a pandas DataFrame.
+
+``version=None`` means the newest release; ``root=None`` means the releases that
+ship inside this package. Nothing here touches the network or runs code from a
+release.
+
+>>> versions()[-1] == info()["version"]
+True
+>>> load_table(columns=["id", "title"]).column_names
+['id', 'title', 'split']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import ReleaseError
+from .publish import VERSION_PATTERN, read_manifest
+
+if TYPE_CHECKING:
+    import datasets
+    import pandas
+
+PACKAGE_RELEASES = Path(__file__).resolve().parent / "releases"
+SPLIT_COLUMN = "split"
+
+Filters = Any  # a pyarrow compute expression, or filters in the DNF form of pyarrow.parquet
+
+
+def versions(root: Path | str | None = None) -> list[str]:
+    """The published versions under ``root``, oldest first.
+
+    >>> "1.0.0" in versions()
+    True
+    """
+    folder = Path(root) if root is not None else PACKAGE_RELEASES
+    if not folder.is_dir():
+        return []
+    found = [
+        path.name
+        for path in folder.iterdir()
+        if VERSION_PATTERN.fullmatch(path.name) and (path / "manifest.json").is_file()
+    ]
+    return sorted(found, key=lambda name: tuple(map(int, name.split("."))))
+
+
+def release_path(version: str | None = None, root: Path | str | None = None) -> Path:
+    """The folder of release ``version`` (newest when None) under ``root``."""
+    folder = Path(root) if root is not None else PACKAGE_RELEASES
+    available = versions(folder)
+    if not available:
+        raise ReleaseError(f"{folder}: no releases here; build one with `vn-security-corpus build`")
+    if version is None:
+        version = available[-1]
+    if version not in available:
+        raise ReleaseError(f"{folder}: no release {version!r}; available: {', '.join(available)}")
+    return folder / version
+
+
+def info(version: str | None = None, root: Path | str | None = None) -> dict[str, Any]:
+    """The manifest of a release: version, splits, files and checksums, inputs, content hash."""
+    return read_manifest(release_path(version, root))
+
+
+def split_files(
+    version: str | None = None, split: str | None = None, root: Path | str | None = None
+) -> dict[str, list[Path]]:
+    """The Parquet files of each split (or of ``split`` alone) of a release."""
+    release = release_path(version, root)
+    splits: dict[str, Any] = read_manifest(release)["splits"]
+    if split is not None and split not in splits:
+        raise ReleaseError(
+            f"{release}: no split {split!r} (splits without records are not published); splits: {', '.join(splits)}"
+        )
+    names = [split] if split is not None else list(splits)
+    return {name: [release / file for file in splits[name]["files"]] for name in names}
+
+
+def load_table(
+    version: str | None = None,
+    split: str | None = None,
+    *,
+    root: Path | str | None = None,
+    columns: Sequence[str] | None = None,
+    filters: Filters = None,
+) -> pa.Table:
+    """A release (or one split of it) as a ``pyarrow.Table``; does not import ``datasets``.
+
+    With ``split=None`` the whole corpus comes back with a ``split`` column.
+    ``columns`` and ``filters`` are passed to the Parquet reader.
+
+    >>> load_table(split="train", filters=[("date_precision", "=", "month")]).num_rows > 0
+    True
+    """
+    files = split_files(version, split, root)
+    wanted = [column for column in columns if column != SPLIT_COLUMN] if columns is not None else None
+    tables = []
+    for name, paths in files.items():
+        table = pq.read_table([str(path) for path in paths], columns=wanted, filters=filters)
+        if split is None:
+            table = table.append_column(SPLIT_COLUMN, pa.repeat(pa.scalar(name, pa.string()), table.num_rows))
+        tables.append(table)
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+
+
+def load_pandas(
+    version: str | None = None,
+    split: str | None = None,
+    *,
+    root: Path | str | None = None,
+    columns: Sequence[str] | None = None,
+    filters: Filters = None,
+) -> pandas.DataFrame:
+    """A release (or one split) as a ``pandas.DataFrame``; arguments as :func:`load_table`."""
+    frame: pandas.DataFrame = load_table(version, split, root=root, columns=columns, filters=filters).to_pandas()
+    return frame
+
+
+def load_dataset(
+    version: str | None = None, split: str | None = None, *, root: Path | str | None = None, streaming: bool = False
+) -> Any:
+    """A release as a ``datasets.DatasetDict`` (or a ``Dataset`` for one ``split``).
+
+    The tables stay in memory: nothing is copied into the ``datasets`` cache.
+    With ``streaming=True`` the Parquet files are read lazily
+    (``IterableDatasetDict`` / ``IterableDataset``).
+    """
+    import datasets
+
+    files = split_files(version, split, root)
+    manifest = info(version, root)
+    if streaming:
+        streamed = datasets.load_dataset(
+            "parquet", data_files={name: [str(p) for p in paths] for name, paths in files.items()}, streaming=True
+        )
+        return streamed[split] if split is not None else streamed
+    loaded = datasets.DatasetDict({name: _in_memory_dataset(version, name, root, manifest) for name in files})
+    return loaded[split] if split is not None else loaded
+
+
+def _in_memory_dataset(
+    version: str | None, split: str, root: Path | str | None, manifest: dict[str, Any]
+) -> datasets.Dataset:
+    import datasets
+    from datasets.table import InMemoryTable
+
+    table = load_table(version, split, root=root)
+    features = datasets.Features.from_arrow_schema(table.schema)
+    # The content hash names the data exactly: no need for datasets to hash the table again.
+    fingerprint = f"vnsc-{manifest['content_sha256'][:24]}-{split}"
+    return datasets.Dataset(
+        InMemoryTable(table),
+        info=datasets.DatasetInfo(features=features),
+        split=datasets.NamedSplit(split),
+        fingerprint=fingerprint,
+    )
