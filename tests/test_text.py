@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vn_security_corpus.text import clean_paragraph
+from vn_security_corpus.text import clean_paragraph, expand_abbreviations, to_tone_style
 
-from .conftest import RAW_FILES
+from .conftest import RAW_FILES, REPO
 
 
 @pytest.mark.parametrize(
@@ -24,6 +24,7 @@ from .conftest import RAW_FILES
         ("Công\x07 an\x1b tỉnh", "Công an tỉnh", ["removed: control characters"]),
         ("a\u200b\u0301", "á", ["removed: zero-width characters", "unicode: NFC"]),
         ("dòng một\ndòng hai", "dòng một dòng hai", ["spaces: runs collapsed or trimmed"]),
+        ("ÐẠI TÁ, Ðại tá, ðại", "ĐẠI TÁ, Đại tá, ðại", ["letters: Ð (U+00D0) → Đ"]),
     ],
 )
 def test_clean_paragraph(raw: str, clean: str, repairs: list[str]) -> None:
@@ -48,4 +49,131 @@ def test_clean_paragraph_is_idempotent_and_total(text: str) -> None:
 @given(st.text(alphabet=st.characters(categories=["L", "N", "P"])))
 def test_letters_digits_punctuation_are_kept(text: str) -> None:
     nfc = unicodedata.normalize("NFC", text)
-    assert clean_paragraph(nfc)[0] == nfc.replace("\u00ad", "")
+    assert clean_paragraph(nfc)[0] == nfc.replace("\u00ad", "").replace("Ð", "Đ")
+
+
+# Both conventions, by hand: (traditional, new). Upper, Title and lower case alike.
+TONE_PAIRS = [
+    ("hòa", "hoà"),
+    ("khỏe", "khoẻ"),
+    ("thủy", "thuỷ"),
+    ("Đại úy", "Đại uý"),
+    ("Thanh Hóa", "Thanh Hoá"),
+    ("HÒA BÌNH", "HOÀ BÌNH"),
+    ("Khánh Hòa", "Khánh Hoà"),
+    ("Tỉnh ủy", "Tỉnh uỷ"),
+    ("tùy", "tuỳ"),
+    ("lũy", "luỹ"),
+    ("nhụy", "nhuỵ"),
+    ("xóa", "xoá"),
+    ("THỎA", "THOẢ"),
+    ("òa khóc", "oà khóc"),
+    ("góa", "goá"),
+    ("Thùy Dương", "Thuỳ Dương"),
+]
+SAME_IN_BOTH = [
+    "hoàng",
+    "toàn",
+    "thuyền",
+    "khoét",
+    "huýt",
+    "quý",
+    "quả",
+    "già",
+    "ngoài",
+    "khuya",
+    "khuỷu",
+    "Huế",
+    "thuở",
+    "của",
+    "QUÝ",
+    "Quỳnh",
+    "hoa",
+    "uy tín",
+    "Toyota",
+    "hoặc",
+    "tuần",
+]
+
+
+@pytest.mark.parametrize(("traditional", "new"), TONE_PAIRS)
+def test_tone_styles(traditional: str, new: str) -> None:
+    assert to_tone_style(traditional, "new") == new and to_tone_style(new, "traditional") == traditional
+    assert to_tone_style(traditional, "traditional") == traditional and to_tone_style(new, "new") == new
+
+
+@pytest.mark.parametrize("word", SAME_IN_BOTH)
+def test_syllables_outside_oa_oe_uy_never_change(word: str) -> None:
+    assert to_tone_style(word, "new") == word == to_tone_style(word, "traditional")
+
+
+def test_raw_files_use_the_traditional_style() -> None:
+    for path in RAW_FILES:
+        text = unicodedata.normalize("NFC", path.read_text(encoding="utf-8"))
+        assert to_tone_style(text, "traditional") == text
+        assert to_tone_style(text, "new") != text
+
+
+def test_unknown_style_is_refused() -> None:
+    with pytest.raises(ValueError, match="choose traditional or new"):
+        to_tone_style("hòa", "modern")  # type: ignore[arg-type]
+
+
+VIETNAMESE = st.text(alphabet="aăâeêioôơuưyđ òóỏõọàáảãạùúủũụỳýỷỹỵèéẻẽẹ qhgtkn,.\n-HOUYĐ", max_size=60)
+
+
+@given(st.one_of(st.text(), VIETNAMESE))
+def test_tone_style_is_idempotent_and_reversible(text: str) -> None:
+    cleaned, _ = clean_paragraph(text)
+    for style, other in (("traditional", "new"), ("new", "traditional")):
+        once = to_tone_style(cleaned, style)  # type: ignore[arg-type]
+        assert to_tone_style(once, style) == once  # type: ignore[arg-type]
+        assert to_tone_style(to_tone_style(once, other), style) == once  # type: ignore[arg-type]
+        assert len(once) == len(cleaned)
+
+
+@given(st.text(alphabet=st.characters(codec="ascii")))
+def test_text_without_vietnamese_letters_changes_only_in_spacing(text: str) -> None:
+    cleaned, _ = clean_paragraph(text)
+    visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\t\n\r")
+    assert cleaned == " ".join(visible.split())
+    assert to_tone_style(cleaned, "new") == cleaned == to_tone_style(cleaned, "traditional")
+
+
+@pytest.mark.parametrize(
+    ("text", "expanded"),
+    [
+        ("bảo đảm ANTT trên địa bàn", "bảo đảm an ninh trật tự trên địa bàn"),
+        ("công tác QP-AN, QP - AN, QPAN", "công tác quốc phòng – an ninh, quốc phòng – an ninh, quốc phòng – an ninh"),
+        ("phát triển KT – XH", "phát triển kinh tế – xã hội"),
+        ("Bộ CHQS tỉnh và BĐBP", "Bộ Chỉ huy quân sự tỉnh và Bộ đội Biên phòng"),
+        ("ANTTX, XANTT và ANTT.", "ANTTX, XANTT và an ninh trật tự."),
+    ],
+)
+def test_expand_abbreviations(text: str, expanded: str) -> None:
+    assert expand_abbreviations(text) == expanded
+
+
+def test_abbreviation_table_is_reviewed_data() -> None:
+    import json
+    import re
+
+    from vn_security_corpus.text import _abbreviations
+
+    data = json.loads((REPO / "vn_security_corpus" / "data" / "abbreviations.json").read_text(encoding="utf-8"))
+    assert data["sources"]
+    entries = data["abbreviations"]
+    required = (
+        "ANTT ANQG TTATXH ANTQ QP-AN KT-XH BĐBP CHQS UBND CBCS NTM CCCD ATGT PCCC CNCH CSGT CSĐT CSCĐ TAND".split()
+    )
+    assert set(required) <= {e["abbreviation"] for e in entries}
+    for entry in entries:
+        pattern = r"(?<!\w)" + r"\s*[-–]\s*".join(map(re.escape, entry["abbreviation"].split("-"))) + r"(?!\w)"
+        seen = [
+            p.name
+            for p in RAW_FILES
+            if re.search(pattern, p.read_text(encoding="utf-8"))
+            or any(re.search(rf"(?<!\w){v}(?!\w)", p.read_text(encoding="utf-8")) for v in entry["variants"])
+        ]
+        assert entry["seen_in"] == seen, entry["abbreviation"]
+    _abbreviations()  # the table compiles
