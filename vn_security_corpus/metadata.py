@@ -1,25 +1,43 @@
-"""Metadata from an article's text: its date at its real precision, and its authors.
+"""Metadata from an article's text: date at its real precision, authors, provinces, officials.
 
->>> header_date("2020-06")
-ArticleDate(date='2020-06', precision='month', source='header')
+Every function here expects normalised text in the traditional tone style (the
+normalise stage converts before calling).
+
+>>> article_date("2020-06", ["Sáng 19-6, Công an tỉnh tổ chức hội nghị."])
+(ArticleDate(date='2020-06-19', precision='day', source='header+body'), [])
 >>> split_byline("Thùy Dương - Anh Tấn")
 ['Thùy Dương', 'Anh Tấn']
->>> split_byline("Các đại biểu tham dự hội nghị.") is None
-True
+>>> find_provinces("Công an Thanh Hóa", "Giáp ranh với Nghệ An và TP.HCM; tỉnh Thanh Hoá.")
+['Thanh Hóa', 'Nghệ An', 'Hồ Chí Minh']
+>>> find_officials("Thiếu tướng Nguyễn Hải Trung, Giám đốc, và đại uý Lê Văn An phát biểu.")
+[{'rank': 'Thiếu tướng', 'name': 'Nguyễn Hải Trung'}, {'rank': 'Đại úy', 'name': 'Lê Văn An'}]
 """
 
 from __future__ import annotations
 
+import datetime
+import functools
+import json
 import re
-from typing import NamedTuple
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
 
+_DATA = Path(__file__).resolve().parent / "data"
 _PRECISIONS = {1: "year", 2: "month", 3: "day"}
 
-# Separators between authors in a byline: a dash with spaces, a comma, "và" (and).
-_BYLINE_SEPARATOR = re.compile(r"\s+[-–—]\s+|\s*[,;&/]\s*|\s+và\s+")
-_NOT_AUTHORS = {"Theo", "Nguồn", "Ảnh", "Video", "Tin", "Bài"}
-_MAX_BYLINE_CHARS = 80
-_MAX_NAME_WORDS = 5
+# ---------------------------------------------------------------- dates
+
+# The lead's date phrase opens its paragraph: "Sáng 5-2-2020,", "Chiều 1/10,",
+# "Sáng nay (15/1),", "Ngày 15/1/2022,", "Tối 14 tháng 1 năm 2022,".
+_LEAD_DATE = re.compile(
+    r"(?i)(?:(?:vào|trong)\s+)?(?:rạng\s+sáng|sáng|trưa|chiều|tối|đêm|ngày|hôm)"
+    r"(?:\s+(?:hôm\s+nay|hôm\s+qua|nay|qua))?\s*\(?\s*(?:ngày\s+)?"
+    r"(?P<day>\d{1,2})\s*(?:[-/.]\s*(?P<month>\d{1,2})|\s+tháng\s+(?P<month_word>\d{1,2}))"
+    r"(?:\s*(?:[-/.]|\s+năm\s+)\s*(?P<year>\d{4}))?\s*\)?(?=[\s,.;:]|$)"
+)
+_LEAD_PARAGRAPHS = 3  # the lead is the first paragraph, or the one after a summary and a caption
 
 
 class ArticleDate(NamedTuple):
@@ -36,12 +54,80 @@ UNKNOWN_DATE = ArticleDate(None, None, None)
 def header_date(value: str | None) -> ArticleDate:
     """The date given in the raw header (already validated as YYYY[-MM[-DD]]).
 
-    >>> header_date(None)
-    ArticleDate(date=None, precision=None, source=None)
+    >>> header_date("2020-06")
+    ArticleDate(date='2020-06', precision='month', source='header')
     """
     if not value:
         return UNKNOWN_DATE
     return ArticleDate(value, _PRECISIONS[value.count("-") + 1], "header")
+
+
+def lead_date(paragraphs: Sequence[str]) -> tuple[int | None, int, int, str] | None:
+    """``(year or None, month, day, phrase)`` of the date phrase opening the lead, if any.
+
+    Only a phrase at the start of one of the first paragraphs counts: dates inside
+    sentences (``Nghị định số 03/2019/NĐ-CP ngày 5/9/2019``) are other things' dates.
+
+    >>> lead_date(["Đó là yêu cầu của tỉnh.", "Chiều 1/10, Bí thư chủ trì buổi làm việc."])
+    (None, 10, 1, 'Chiều 1/10')
+    """
+    for paragraph in paragraphs[:_LEAD_PARAGRAPHS]:
+        match = _LEAD_DATE.match(paragraph)
+        if match:
+            day, month = int(match["day"]), int(match["month"] or match["month_word"])
+            year = int(match["year"]) if match["year"] else None
+            if _is_real_date(year or 2000, month, day):  # 2000: a leap year admits 29/2
+                return year, month, day, match.group().rstrip(" ,.;:")
+    return None
+
+
+def article_date(header: str | None, paragraphs: Sequence[str]) -> tuple[ArticleDate, list[str]]:
+    """The article's date from the header and the lead, and notes of any conflict between them.
+
+    The lead refines the header to the day, borrowing the header's year (and checking its
+    month); a lead without a year and no header year gives no date at all. When header
+    and lead disagree the header wins and the conflict is noted.
+
+    >>> article_date(None, ["Sáng 15/1, hội nghị giao ban thực hiện Nghị định ngày 5/9/2019."])
+    (ArticleDate(date=None, precision=None, source=None), [])
+    >>> article_date("2020-07", ["Sáng 19-6, Công an tỉnh tổ chức hội nghị."])[1]
+    ["date: the header says 2020-07 but the lead says 'Sáng 19-6'; kept the header"]
+    """
+    from_header = header_date(header)
+    lead = lead_date(paragraphs)
+    if lead is None:
+        return from_header, []
+    year, month, day, phrase = lead
+    parts = [int(part) for part in header.split("-")] if header else []
+    known = [year, month, day] if year is not None else [None, month, day]
+    if parts and any(part != known[index] for index, part in enumerate(parts) if known[index] is not None):
+        return from_header, [f"date: the header says {header} but the lead says {phrase!r}; kept the header"]
+    if year is None:
+        if not parts or not _is_real_date(parts[0], month, day):
+            return from_header, []
+        year, source = parts[0], "header+body"
+    else:
+        source = "body"
+    if len(parts) == 3:
+        return from_header, []
+    return ArticleDate(f"{year:04d}-{month:02d}-{day:02d}", "day", source), []
+
+
+def _is_real_date(year: int, month: int, day: int) -> bool:
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- bylines
+
+# Separators between authors in a byline: a dash with spaces, a comma, "và" (and).
+_BYLINE_SEPARATOR = re.compile(r"\s+[-–—]\s+|\s*[,;&/]\s*|\s+và\s+")
+_NOT_AUTHORS = {"Theo", "Nguồn", "Ảnh", "Video", "Tin", "Bài"}
+_MAX_BYLINE_CHARS = 80
+_MAX_NAME_WORDS = 5
 
 
 def split_byline(line: str) -> list[str] | None:
@@ -50,8 +136,8 @@ def split_byline(line: str) -> list[str] | None:
     A byline is short, has no digits or sentence punctuation, and consists of
     capitalised personal names joined by `` - ``, ``,`` or ``và``.
 
-    >>> split_byline("Đình Hợp"), split_byline("Lê Hà, Minh Anh và Quốc Hùng")
-    (['Đình Hợp'], ['Lê Hà', 'Minh Anh', 'Quốc Hùng'])
+    >>> split_byline("Đình Hợp"), split_byline("Lê Hà, Minh Anh và Quốc Hùng"), split_byline("Các đại biểu.")
+    (['Đình Hợp'], ['Lê Hà', 'Minh Anh', 'Quốc Hùng'], None)
     """
     line = " ".join(line.split())
     if not line or len(line) > _MAX_BYLINE_CHARS:
@@ -73,3 +159,133 @@ def _is_name_word(word: str) -> bool:
     (True, False)
     """
     return word.isalpha() and word[0].isupper() and (len(word) == 1 or word[1:].islower())
+
+
+# ---------------------------------------------------------------- provinces
+
+# Words that, just before a province name, make it part of a person's name ("Nguyễn Hà Nam").
+_NAME_PARTS = frozenset(
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đào Cao Lương Mai Trịnh Tô Lâm "
+    "Thị Văn Đức Hữu Ngọc Xuân Đình Tiến Trọng Mạnh".split()
+)
+
+
+class _Gazetteer(NamedTuple):
+    pattern: re.Pattern[str]
+    canonical: dict[str, str | None]  # spelling as matched (spaces and dashes folded) → name; None: not a place
+    province_2025: dict[str, str]
+
+
+def _fold(form: str) -> str:
+    return re.sub(r"\s*[-–—]\s*", "-", " ".join(form.split()))
+
+
+@functools.cache
+def gazetteer() -> dict[str, Any]:
+    """The gazetteer data file: the 63 provinces (until 2025) with variants, and the 34 units of 2025."""
+    data: dict[str, Any] = json.loads((_DATA / "provinces.json").read_text(encoding="utf-8"))
+    return data
+
+
+@functools.cache
+def _compiled_gazetteer() -> _Gazetteer:
+    data = gazetteer()
+    canonical: dict[str, str | None] = {}
+    for province in data["provinces"]:
+        for form in (province["name"], *province["variants"]):
+            canonical[_fold(form)] = province["name"]
+    for phrase in data["not_places"]["phrases"]:
+        canonical[_fold(phrase)] = None
+    forms = sorted(canonical, key=len, reverse=True)
+    alternatives = (
+        r"\s+".join(r"\s*[-–—]\s*".join(map(re.escape, part.split("-"))) for part in f.split()) for f in forms
+    )
+    pattern = re.compile(rf"(?<![^\W_])(?:{'|'.join(alternatives)})(?![^\W_])")
+    return _Gazetteer(pattern, canonical, {p["name"]: p["province_2025"] for p in data["provinces"]})
+
+
+def find_provinces(title: str, text: str) -> list[str]:
+    """Canonical names of the provinces mentioned in title and text, in order of first mention."""
+    return list(dict.fromkeys(_province_mentions(f"{title}\n\n{text}")))
+
+
+def main_province(title: str, text: str) -> str | None:
+    """The province the article is about: the most mentioned (title mentions count double),
+    the first mentioned among equals; None when no province is named.
+
+    >>> main_province("Hội nghị ở Hà Tĩnh", "Đoàn Nghệ An thăm Hà Tĩnh. Nghệ An và Nghệ An.")
+    'Hà Tĩnh'
+    """
+    counts = Counter(_province_mentions(title))
+    counts.update(counts)
+    counts.update(_province_mentions(text))
+    order = find_provinces(title, text)
+    return max(order, key=lambda name: (counts[name], -order.index(name))) if order else None
+
+
+def province_2025(name: str | None) -> str | None:
+    """The unit of the 2025 reorganisation that ``name`` (one of the 63) belongs to.
+
+    >>> province_2025("Quảng Bình"), province_2025("Thừa Thiên Huế"), province_2025(None)
+    ('Quảng Trị', 'Huế', None)
+    """
+    return _compiled_gazetteer().province_2025[name] if name else None
+
+
+def _province_mentions(text: str) -> list[str]:
+    table = _compiled_gazetteer()
+    mentions = []
+    for match in table.pattern.finditer(text):
+        name = table.canonical[_fold(match.group())]
+        before = text[: match.start()].rsplit(None, 1)
+        if name is not None and not (before and before[-1] in _NAME_PARTS and text[match.start() - 1] == " "):
+            mentions.append(name)
+    return mentions
+
+
+# ---------------------------------------------------------------- officials
+
+RANKS = (
+    "Đại tướng", "Thượng tướng", "Trung tướng", "Thiếu tướng",
+    "Đại tá", "Thượng tá", "Trung tá", "Thiếu tá",
+    "Đại úy", "Thượng úy", "Trung úy", "Thiếu úy",
+    "Thượng sĩ", "Trung sĩ", "Hạ sĩ", "Binh nhất", "Binh nhì",
+    "Chuẩn Đô đốc", "Phó Đô đốc", "Đô đốc",
+)  # fmt: skip
+_RANK_BY_KEY = {rank.lower(): rank for rank in RANKS} | {rank.lower().replace("úy", "uý"): rank for rank in RANKS}
+_RANK = re.compile(
+    r"(?<![^\W_])(?i:"
+    + "|".join(sorted((re.escape(k).replace(r"\ ", r"\s+") for k in _RANK_BY_KEY), key=len, reverse=True))
+    + r")(?=\s+[^\W\d_])"
+)
+_NAME_AFTER_RANK = re.compile(r"\s+([^\W\d_]+(?:\s+[^\W\d_]+){0,5})")
+# Capitalised words that start a job title rather than continue a name ("Trần Phú Hà Giám đốc").
+_TITLE_WORDS = frozenset(
+    "Giám Phó Trưởng Chủ Bí Ủy Chỉ Tổng Cục Chánh Thứ Bộ Đội Tỉnh Huyện Viện Sở Phòng Ban Đảng".split()
+)
+_MIN_NAME_WORDS, _MAX_NAME_WORDS_OFFICIAL = 2, 5
+
+
+def find_officials(text: str) -> list[dict[str, str]]:
+    """Every ``{rank, name}`` in ``text``, in order of first appearance, without repeats.
+
+    The rank is written in its canonical form (``đại uý`` → ``Đại úy``); the name is the
+    full personal name that follows it. ``Đại hội``, ``Đại biểu`` are not ranks.
+
+    >>> find_officials("Đại biểu dự Đại hội; Thượng tá Phạm Thị Vân Hạnh - Phó Trưởng phòng")
+    [{'rank': 'Thượng tá', 'name': 'Phạm Thị Vân Hạnh'}]
+    """
+    found: dict[tuple[str, str], None] = {}
+    for rank_match in _RANK.finditer(text):
+        following = _NAME_AFTER_RANK.match(text, rank_match.end())
+        if not following:
+            continue
+        words: list[str] = []
+        for word in following.group(1).split():
+            if not _is_name_word(word) or (words and word in _TITLE_WORDS) or len(words) == _MAX_NAME_WORDS_OFFICIAL:
+                break
+            words.append(word)
+        if len(words) >= _MIN_NAME_WORDS:
+            rank = _RANK_BY_KEY[" ".join(rank_match.group().lower().split())]
+            found[(rank, " ".join(words))] = None
+    return [{"rank": rank, "name": name} for rank, name in found]
