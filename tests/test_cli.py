@@ -26,7 +26,7 @@ def test_parse_prints_one_record_per_file(capsys: pytest.CaptureFixture[str]) ->
     records = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and err == ""
     assert [r["source"]["file"] for r in records] == [p.name for p in RAW_FILES[:2]]
-    assert records[1]["date"] == "2020-06" and records[1]["authors"] == ["Tố Phương"]
+    assert records[1]["date"] == "2020-06-19" and records[1]["authors"] == ["Tố Phương"]
     code, out, _ = run(capsys, "parse", str(RAW_FILES[0]))
     assert code == 0 and json.loads(out)["authors"] == ["Đình Hợp"]
 
@@ -143,3 +143,22 @@ def test_build_with_invalid_input_exits_1_and_creates_nothing(raw_copy: Callable
         "fix: remove it from the raw folder (or save the article as UTF-8 text)"
     ]
     assert not (out / "1.0.0").exists()
+
+
+def test_parse_json_shows_every_field_in_either_tone_style(capsys: pytest.CaptureFixture[str]) -> None:
+    from vn_security_corpus.schema import load_schema
+
+    code, out, _ = run(capsys, "parse", str(RAW_FILES[3]), "--json", "--tone-style", "new")
+    record = json.loads(out)
+    assert code == 0 and list(record) == list(load_schema("article")["properties"])
+    assert record["authors"] == ["Thuỳ Dương", "Anh Tấn"] and record["province_2025"] == "Hà Tĩnh"
+    assert record["officials"][0] == {"rank": "Thượng tá", "name": "Đinh Việt Dũng"}
+
+
+def test_build_tone_style_new(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, _ = run(
+        capsys, "build", "--raw", str(RAW_DIR), "--out", str(tmp_path), "--version", "1.0.0", "--tone-style", "new"
+    )
+    assert code == 0
+    assert json.loads((tmp_path / "1.0.0" / "manifest.json").read_text())["settings"]["tone_style"] == "new"
+    assert "**new** style (hoà, khoẻ, thuỷ, Đại uý)" in (tmp_path / "1.0.0" / "README.md").read_text()

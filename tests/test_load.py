@@ -40,9 +40,9 @@ def test_load_table_whole_corpus_has_split_column(release_root: Path) -> None:
 
 
 def test_load_table_columns_and_filters(release_root: Path) -> None:
-    table = vnsc.load_table(root=release_root, columns=["id", "date"], filters=pc.field("date_precision") == "month")
+    table = vnsc.load_table(root=release_root, columns=["id", "date"], filters=pc.field("date_source") == "header+body")
     assert table.column_names == ["id", "date", "split"]
-    assert sorted(table.column("date").to_pylist()) == ["2020-06", "2020-10", "2023-12"]
+    assert sorted(table.column("date").to_pylist()) == ["2020-06-19", "2020-10-01", "2023-12-15"]
 
 
 def test_missing_split_names_the_existing_ones(release_root: Path) -> None:

@@ -10,6 +10,7 @@ from ._version import __version__
 from .build import BuildReport, build
 from .errors import ConfigError, CorpusError, InvalidInputError, Problem, ReleaseError
 from .load import info, load_dataset, load_pandas, load_table, versions
+from .text import expand_abbreviations, to_tone_style
 from .verify import verify_release
 
 __all__ = [
@@ -21,10 +22,12 @@ __all__ = [
     "ReleaseError",
     "__version__",
     "build",
+    "expand_abbreviations",
     "info",
     "load_dataset",
     "load_pandas",
     "load_table",
+    "to_tone_style",
     "verify_release",
     "versions",
 ]

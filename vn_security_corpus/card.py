@@ -69,6 +69,8 @@ def render_card(manifest: Mapping[str, Any], files: Mapping[str, Mapping[str, An
     version = manifest["version"]
     split_lines = "\n".join(f"| {name} | {split['rows']} |" for name, split in manifest["splits"].items())
     counts = manifest.get("counts", {})
+    style = manifest["settings"]["tone_style"]
+    style_example = "hòa, khỏe, thủy, Đại úy" if style == "traditional" else "hoà, khoẻ, thuỷ, Đại uý"
     return f"""---
 {front}---
 
@@ -107,6 +109,15 @@ table = vn_security_corpus.load_table("{version}", split="train")  # a pyarrow.T
 
 Unknown values are null (or an empty list), never guesses.
 
+## Normalisation
+
+Text is Unicode NFC with single spaces; invisible and control characters are
+removed and `Ð` written for `Đ` is fixed, each change recorded in
+`source.repairs`. Tone marks on the open syllables oa, oe, uy follow the
+**{style}** style ({style_example}) throughout title, text, authors and
+officials; `vn_security_corpus.load_table(..., tone_style=...)` gives the other
+style. Ids and splits do not depend on the style.
+
 ## Provenance
 
 Every record names the raw file it came from (`source.file`, `source.line`),
@@ -122,8 +133,12 @@ the same records and, with the same pyarrow version, the same bytes.
 
 ## Limitations
 
-- Metadata (dates, authors) is extracted by rules from the text; where a rule
-  finds nothing the field is null rather than guessed.
+- Metadata is extracted by rules from the text; where a rule finds nothing the
+  field is null rather than guessed. Dates come from the header and from the
+  date phrase opening the lead ("Sáng 19-6,"); a day without a year stays
+  unknown. `province` is the most mentioned of the 63 provinces (a person's name
+  such as "Nguyễn Hà Nam" can still be mistaken for one); districts are not
+  resolved. `officials` are names that follow a police or military rank.
 - Photo captions are kept in `text` as short paragraphs; they cannot be told
   from body text reliably.
 - The corpus reflects the outlets it was collected from and their point of view.

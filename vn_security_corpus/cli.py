@@ -18,11 +18,14 @@ from . import __version__
 from .build import build, process
 from .errors import ConfigError, CorpusError, InvalidInputError, Problem
 from .load import info, versions
+from .normalise import CANONICAL_STYLE
 from .rawfile import RawFile, Rejected, find_raw_files, read_raw_file
 from .split import DEFAULT_SPLITS, parse_splits
+from .text import TONE_STYLES, ToneStyle
 from .verify import verify_release
 
 OK, INVALID, USAGE = 0, 1, 2
+_TONE_HELP = "tone marks on oa/oe/uy: traditional (hòa, thủy; default) or new (hoà, thuỷ)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     parse = commands.add_parser("parse", help="print the published record of each raw file")
     parse.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parse.add_argument("--json", action="store_true", help="one compact JSON object per line")
+    parse.add_argument("--tone-style", choices=TONE_STYLES, default=CANONICAL_STYLE, help=_TONE_HELP)
     parse.set_defaults(run=_parse)
 
     validate = commands.add_parser("validate", help="check raw files or folders; one line per problem")
@@ -68,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         "--splits", type=_splits, default=DEFAULT_SPLITS, help="split ratios, default train=0.8,validation=0.1,test=0.1"
     )
     build_.add_argument("--shard-rows", type=int, default=None, help="rows per Parquet shard")
+    build_.add_argument("--tone-style", choices=TONE_STYLES, default=CANONICAL_STYLE, help=_TONE_HELP)
     build_.add_argument("--json", action="store_true", help="print the summary as JSON")
     build_.set_defaults(run=_build)
 
@@ -95,7 +100,7 @@ def _splits(text: str) -> dict[str, float]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _inputs(paths: Sequence[Path]) -> Iterator[dict[str, Any] | Rejected]:
+def _inputs(paths: Sequence[Path], tone_style: ToneStyle = CANONICAL_STYLE) -> Iterator[dict[str, Any] | Rejected]:
     for path in paths:
         if path.is_dir():
             files, notices = find_raw_files(path)
@@ -107,12 +112,12 @@ def _inputs(paths: Sequence[Path]) -> Iterator[dict[str, Any] | Rejected]:
             raise ConfigError(f"{path}: no such file or folder")
         for raw in files:
             for article in read_raw_file(raw):
-                yield process(article, str(raw.path))
+                yield process(article, str(raw.path), tone_style=tone_style)
 
 
 def _parse(args: argparse.Namespace) -> int:
     problems: list[Problem] = []
-    for result in _inputs(args.files):
+    for result in _inputs(args.files, args.tone_style):
         if isinstance(result, Rejected):
             problems.extend(result.problems)
         elif args.json:
@@ -142,7 +147,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    options: dict[str, Any] = {"splits": args.splits}
+    options: dict[str, Any] = {"splits": args.splits, "tone_style": args.tone_style}
     if args.shard_rows is not None:
         options["shard_rows"] = args.shard_rows
     report = build(args.raw, args.out, args.version, **options)

@@ -12,15 +12,16 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import ReleaseError
+from .errors import ConfigError, ReleaseError
 from .publish import VERSION_PATTERN, read_manifest
+from .text import TONE_STYLES, ToneStyle, to_tone_style
 
 if TYPE_CHECKING:
     import datasets
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 PACKAGE_RELEASES = Path(__file__).resolve().parent / "releases"
 SPLIT_COLUMN = "split"
+# The columns whose text follows the release's tone-mark style.
+STYLED_COLUMNS = ("title", "text", "authors", "officials")
 
 Filters = Any  # a pyarrow compute expression, or filters in the DNF form of pyarrow.parquet
 
@@ -88,13 +91,16 @@ def load_table(
     root: Path | str | None = None,
     columns: Sequence[str] | None = None,
     filters: Filters = None,
+    tone_style: ToneStyle | None = None,
 ) -> pa.Table:
     """A release (or one split of it) as a ``pyarrow.Table``; does not import ``datasets``.
 
     With ``split=None`` the whole corpus comes back with a ``split`` column.
-    ``columns`` and ``filters`` are passed to the Parquet reader.
+    ``columns`` and ``filters`` are passed to the Parquet reader. ``tone_style``
+    (``traditional`` or ``new``) rewrites title, text, authors and officials in that
+    tone-mark style when the release was built in the other one.
 
-    >>> load_table(split="train", filters=[("date_precision", "=", "month")]).num_rows > 0
+    >>> load_table(split="train", filters=[("date_precision", "=", "day")]).num_rows > 0
     True
     """
     files = split_files(version, split, root)
@@ -105,7 +111,46 @@ def load_table(
         if split is None:
             table = table.append_column(SPLIT_COLUMN, pa.repeat(pa.scalar(name, pa.string()), table.num_rows))
         tables.append(table)
-    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    if tone_style is not None and tone_style != release_tone_style(version, root):
+        table = restyle_table(table, tone_style)
+    return table
+
+
+def release_tone_style(version: str | None = None, root: Path | str | None = None) -> ToneStyle:
+    """The tone-mark style a release was built in (releases before the option: traditional)."""
+    style: ToneStyle = info(version, root).get("settings", {}).get("tone_style", "traditional")
+    return style
+
+
+def restyle_table(table: pa.Table, tone_style: ToneStyle) -> pa.Table:
+    """``table`` with the text of its :data:`STYLED_COLUMNS` written in ``tone_style``.
+
+    >>> restyle_table(pa.table({"title": ["Thủy"], "id": ["x"]}), "new").to_pylist()
+    [{'title': 'Thuỷ', 'id': 'x'}]
+    """
+    if tone_style not in TONE_STYLES:
+        raise ConfigError(f"tone style {tone_style!r}: choose {' or '.join(TONE_STYLES)}")
+    for index, name in enumerate(table.column_names):
+        if name in STYLED_COLUMNS:
+            column = table.column(index).combine_chunks()
+            restyled = _map_strings(column, lambda text: to_tone_style(text, tone_style))
+            table = table.set_column(index, table.field(index), restyled)
+    return table
+
+
+def _map_strings(array: pa.Array, function: Callable[[str], str]) -> pa.Array:
+    """``array`` (strings, or lists/structs of them) with ``function`` applied to every string."""
+    if pa.types.is_string(array.type):
+        return pa.array([None if value is None else function(value) for value in array.to_pylist()], array.type)
+    if pa.types.is_list(array.type):
+        return pa.ListArray.from_arrays(
+            array.offsets, _map_strings(array.values, function), type=array.type, mask=array.is_null()
+        )
+    if pa.types.is_struct(array.type):
+        children = [_map_strings(array.field(i), function) for i in range(array.type.num_fields)]
+        return pa.StructArray.from_arrays(children, fields=list(array.type), mask=array.is_null())
+    return array
 
 
 def load_pandas(
@@ -115,20 +160,27 @@ def load_pandas(
     root: Path | str | None = None,
     columns: Sequence[str] | None = None,
     filters: Filters = None,
+    tone_style: ToneStyle | None = None,
 ) -> pandas.DataFrame:
     """A release (or one split) as a ``pandas.DataFrame``; arguments as :func:`load_table`."""
-    frame: pandas.DataFrame = load_table(version, split, root=root, columns=columns, filters=filters).to_pandas()
+    table = load_table(version, split, root=root, columns=columns, filters=filters, tone_style=tone_style)
+    frame: pandas.DataFrame = table.to_pandas()
     return frame
 
 
 def load_dataset(
-    version: str | None = None, split: str | None = None, *, root: Path | str | None = None, streaming: bool = False
+    version: str | None = None,
+    split: str | None = None,
+    *,
+    root: Path | str | None = None,
+    streaming: bool = False,
+    tone_style: ToneStyle | None = None,
 ) -> Any:
     """A release as a ``datasets.DatasetDict`` (or a ``Dataset`` for one ``split``).
 
     The tables stay in memory: nothing is copied into the ``datasets`` cache.
     With ``streaming=True`` the Parquet files are read lazily
-    (``IterableDatasetDict`` / ``IterableDataset``).
+    (``IterableDatasetDict`` / ``IterableDataset``). ``tone_style`` as in :func:`load_table`.
     """
     import datasets
 
@@ -138,21 +190,28 @@ def load_dataset(
         streamed = datasets.load_dataset(
             "parquet", data_files={name: [str(p) for p in paths] for name, paths in files.items()}, streaming=True
         )
+        if tone_style is not None and tone_style != release_tone_style(version, root):
+            streamed = streamed.with_format("arrow").map(
+                restyle_table, batched=True, fn_kwargs={"tone_style": tone_style}
+            )
+            streamed = streamed.with_format(None)
         return streamed[split] if split is not None else streamed
-    loaded = datasets.DatasetDict({name: _in_memory_dataset(version, name, root, manifest) for name in files})
+    loaded = datasets.DatasetDict(
+        {name: _in_memory_dataset(version, name, root, manifest, tone_style) for name in files}
+    )
     return loaded[split] if split is not None else loaded
 
 
 def _in_memory_dataset(
-    version: str | None, split: str, root: Path | str | None, manifest: dict[str, Any]
+    version: str | None, split: str, root: Path | str | None, manifest: dict[str, Any], tone_style: ToneStyle | None
 ) -> datasets.Dataset:
     import datasets
     from datasets.table import InMemoryTable
 
-    table = load_table(version, split, root=root)
+    table = load_table(version, split, root=root, tone_style=tone_style)
     features = datasets.Features.from_arrow_schema(table.schema)
-    # The content hash names the data exactly: no need for datasets to hash the table again.
-    fingerprint = f"vnsc-{manifest['content_sha256'][:24]}-{split}"
+    # The content hash (and the style) names the data exactly: datasets need not hash the table again.
+    fingerprint = f"vnsc-{manifest['content_sha256'][:24]}-{split}-{tone_style or 'as-built'}"
     return datasets.Dataset(
         InMemoryTable(table),
         info=datasets.DatasetInfo(features=features),

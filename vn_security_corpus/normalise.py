@@ -1,10 +1,14 @@
 """The normalise stage: a valid raw record → a published article record.
 
+Text is cleaned (text.clean_paragraph), brought to the traditional tone-mark style
+for the id and the metadata rules, then written in the release's tone style.
+
 >>> from vn_security_corpus.rawfile import parse_text
->>> raw = parse_text(" date 2020-06 Tiêu  đề\\n\\nĐoạn một.\\n\\nĐình Hợp\\n", "a.txt", "0" * 64, "utf-8")
+>>> text = " date 2020-06 Tiêu  đề\\n\\nSáng 19-6, Đại tá Trần Phú Hà dự.\\n\\nĐình Hợp\\n"
+>>> raw = parse_text(text, "a.txt", "0" * 64, "utf-8")
 >>> article = to_article(raw.record)
->>> article["id"], article["title"], article["authors"], article["date_precision"]
-('vnsc-a467a9b015117ddd', 'Tiêu đề', ['Đình Hợp'], 'month')
+>>> article["title"], article["date"], article["authors"], article["officials"]
+('Tiêu đề', '2020-06-19', ['Đình Hợp'], [{'rank': 'Đại tá', 'name': 'Trần Phú Hà'}])
 >>> article["source"]["repairs"]
 ['spaces: runs collapsed or trimmed']
 """
@@ -15,14 +19,16 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from .metadata import header_date, split_byline
-from .text import clean_paragraph
+from .metadata import article_date, find_officials, find_provinces, main_province, province_2025, split_byline
+from .text import ToneStyle, clean_paragraph, to_tone_style
 
 ID_PREFIX = "vnsc-"
+CANONICAL_STYLE: ToneStyle = "traditional"
 
 
 def make_id(title: str, text: str) -> str:
-    """The record id: ``vnsc-`` and 16 hex digits of SHA-256 over the normalised title and text.
+    """The record id: ``vnsc-`` and 16 hex digits of SHA-256 over title and text in the
+    traditional tone style, so the id (and the split) is the same whatever the release style.
 
     >>> make_id("Tiêu đề", "Đoạn một.")
     'vnsc-a467a9b015117ddd'
@@ -31,29 +37,39 @@ def make_id(title: str, text: str) -> str:
     return ID_PREFIX + digest[:16]
 
 
-def to_article(raw: Mapping[str, Any]) -> dict[str, Any]:
+def to_article(raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYLE) -> dict[str, Any]:
     """The article record for a raw record that satisfies raw_article.schema.json.
 
-    Keys come in the order of article.schema.json; every change made to the
-    text is appended to ``source.repairs``.
+    Keys come in the order of article.schema.json; every change made to the text
+    is appended to ``source.repairs``.
     """
     repairs: list[str] = list(raw["source"]["repairs"])
-    title = _clean(raw["title"], repairs)
     lines = raw["paragraphs"] if "paragraphs" in raw else raw["body"].splitlines()
-    paragraphs = [cleaned for line in lines if (cleaned := _clean(line, repairs))]
-    byline = _clean(raw.get("byline") or "", repairs)
+    title = _canonical(raw["title"], repairs)
+    paragraphs = [cleaned for line in lines if (cleaned := _canonical(line, repairs))]
+    byline = _canonical(raw.get("byline") or "", repairs)
     text = "\n\n".join(paragraphs)
-    date = header_date(raw.get("date"))
+    date, conflicts = article_date(raw.get("date"), paragraphs)
+    repairs.extend(conflicts)
+    province = main_province(title, text)
+
+    def styled(value: str) -> str:
+        return value if tone_style == CANONICAL_STYLE else to_tone_style(value, tone_style)
+
     return {
         "id": make_id(title, text),
-        "title": title,
-        "text": text,
+        "title": styled(title),
+        "text": styled(text),
         "date": date.date,
         "date_precision": date.precision,
         "date_source": date.source,
-        "authors": (split_byline(byline) or [byline]) if byline else [],
-        "province": None,
-        "officials": [],
+        "authors": [styled(name) for name in (split_byline(byline) or [byline])] if byline else [],
+        "province": province,
+        "provinces": find_provinces(title, text),
+        "province_2025": province_2025(province),
+        "officials": [
+            {key: styled(value) for key, value in official.items()} for official in find_officials(f"{title}\n\n{text}")
+        ],
         "lang": "vi",
         "n_chars": len(text),
         "n_words": len(text.split()),
@@ -61,7 +77,10 @@ def to_article(raw: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _clean(text: str, repairs: list[str]) -> str:
+def _canonical(text: str, repairs: list[str]) -> str:
     cleaned, made = clean_paragraph(text)
     repairs.extend(made)
-    return cleaned
+    canonical = to_tone_style(cleaned, CANONICAL_STYLE)
+    if canonical != cleaned:
+        repairs.append("tone-style: oa/oe/uy syllables rewritten in the traditional style (hòa, khỏe, thủy)")
+    return canonical
