@@ -10,11 +10,11 @@ import pytest
 from vn_security_corpus.metadata import (
     RANKS,
     ArticleDate,
+    Places,
     article_date,
     find_officials,
-    find_provinces,
+    find_places,
     gazetteer,
-    main_province,
     province_2025,
     split_byline,
 )
@@ -150,13 +150,14 @@ def test_gazetteer_has_the_63_units_and_their_34_successors() -> None:
     ],
 )
 def test_find_provinces(text: str, provinces: list[str]) -> None:
-    assert find_provinces("", text) == provinces
+    assert find_places("", text).provinces == provinces
 
 
 def test_main_province_and_2025_unit() -> None:
-    assert main_province("Nghệ An", "Hà Tĩnh, Hà Tĩnh.") == "Nghệ An"  # title counts double, then first mention
-    assert main_province("", "Hà Tĩnh, Nghệ An, Nghệ An") == "Nghệ An"
-    assert main_province("", "không có tỉnh nào") is None
+    assert find_places("Nghệ An", "Hà Tĩnh, Hà Tĩnh.").province == "Nghệ An"  # title counts double, then first
+    assert find_places("", "Hà Tĩnh, Nghệ An, Nghệ An").province == "Nghệ An"
+    assert find_places("", "không có tỉnh nào") == Places(None, [], None)
+    assert find_places("", "Quảng Nam") == Places("Quảng Nam", ["Quảng Nam"], "Đà Nẵng")
     assert province_2025("Bình Dương") == "Hồ Chí Minh" and province_2025("Hà Tĩnh") == "Hà Tĩnh"
 
 

@@ -31,9 +31,9 @@ def test_newest_shipped_release_is_what_raw_builds_to(tmp_path: Path) -> None:
     rebuilt = vnsc.info(root=tmp_path)
     assert rebuilt["content_sha256"] == shipped["content_sha256"]
     assert rebuilt["inputs"] == shipped["inputs"]
-    if shipped["pyarrow_version"] == pa.__version__:
-        for relative, expected in shipped["files"].items():
-            assert rebuilt["files"][relative] == expected, relative
+    if shipped["pyarrow_version"] == pa.__version__:  # the data, byte for byte (the card's prose may evolve)
+        data = {relative: entry for relative, entry in shipped["files"].items() if relative.startswith("data/")}
+        assert data and {relative: rebuilt["files"][relative] for relative in data} == data
     assert report.written
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vn_security_corpus.text import clean_paragraph, expand_abbreviations, to_tone_style
+from vn_security_corpus.text import clean_text, expand_abbreviations, to_tone_style
 
 from .conftest import RAW_FILES, REPO
 
@@ -23,33 +23,34 @@ from .conftest import RAW_FILES, REPO
         ("Công\u200ban\u200d tỉnh\ufeff", "Côngan tỉnh", ["removed: zero-width characters"]),
         ("Công\x07 an\x1b tỉnh", "Công an tỉnh", ["removed: control characters"]),
         ("a\u200b\u0301", "á", ["removed: zero-width characters", "unicode: NFC"]),
-        ("dòng một\ndòng hai", "dòng một dòng hai", ["spaces: runs collapsed or trimmed"]),
+        ("dòng một \n dòng hai\n\n", "dòng một\ndòng hai\n\n", ["spaces: runs collapsed or trimmed"]),
         ("ÐẠI TÁ, Ðại tá, ðại", "ĐẠI TÁ, Đại tá, ðại", ["letters: Ð (U+00D0) → Đ"]),
     ],
 )
-def test_clean_paragraph(raw: str, clean: str, repairs: list[str]) -> None:
-    assert clean_paragraph(raw) == (clean, repairs)
+def test_clean_text(raw: str, clean: str, repairs: list[str]) -> None:
+    assert clean_text(raw) == (clean, repairs)
 
 
 @pytest.mark.parametrize("path", RAW_FILES, ids=lambda p: p.name[:3])
 def test_raw_paragraphs_need_no_repair(path: object) -> None:
     for line in path.read_text(encoding="utf-8").splitlines():  # type: ignore[attr-defined]
         if line.strip() and not line.startswith(" date"):
-            assert clean_paragraph(line) == (line, [])
+            assert clean_text(line) == (line, [])
 
 
 @given(st.text())
-def test_clean_paragraph_is_idempotent_and_total(text: str) -> None:
-    cleaned, _ = clean_paragraph(text)
-    assert clean_paragraph(cleaned) == (cleaned, [])
+def test_clean_text_is_idempotent_and_total(text: str) -> None:
+    cleaned, _ = clean_text(text)
+    assert clean_text(cleaned) == (cleaned, [])
     assert unicodedata.is_normalized("NFC", cleaned)
-    assert cleaned == cleaned.strip() and "  " not in cleaned and "\n" not in cleaned
+    for line in cleaned.split("\n"):
+        assert line == line.strip() and "  " not in line
 
 
 @given(st.text(alphabet=st.characters(categories=["L", "N", "P"])))
 def test_letters_digits_punctuation_are_kept(text: str) -> None:
     nfc = unicodedata.normalize("NFC", text)
-    assert clean_paragraph(nfc)[0] == nfc.replace("\u00ad", "").replace("Ð", "Đ")
+    assert clean_text(nfc)[0] == nfc.replace("\u00ad", "").replace("Ð", "Đ")
 
 
 # Both conventions, by hand: (traditional, new). Upper, Title and lower case alike.
@@ -124,7 +125,7 @@ VIETNAMESE = st.text(alphabet="aăâeêioôơuưyđ òóỏõọàáảãạùú
 
 @given(st.one_of(st.text(), VIETNAMESE))
 def test_tone_style_is_idempotent_and_reversible(text: str) -> None:
-    cleaned, _ = clean_paragraph(text)
+    cleaned, _ = clean_text(text)
     for style, other in (("traditional", "new"), ("new", "traditional")):
         once = to_tone_style(cleaned, style)  # type: ignore[arg-type]
         assert to_tone_style(once, style) == once  # type: ignore[arg-type]
@@ -134,9 +135,10 @@ def test_tone_style_is_idempotent_and_reversible(text: str) -> None:
 
 @given(st.text(alphabet=st.characters(codec="ascii")))
 def test_text_without_vietnamese_letters_changes_only_in_spacing(text: str) -> None:
-    cleaned, _ = clean_paragraph(text)
+    cleaned, _ = clean_text(text)
     visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\t\n\r")
-    assert cleaned == " ".join(visible.split())
+    lines = visible.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    assert cleaned == "\n".join(" ".join(line.split()) for line in lines)
     assert to_tone_style(cleaned, "new") == cleaned == to_tone_style(cleaned, "traditional")
 
 

@@ -7,7 +7,7 @@ normalise stage converts before calling).
 (ArticleDate(date='2020-06-19', precision='day', source='header+body'), [])
 >>> split_byline("Thùy Dương - Anh Tấn")
 ['Thùy Dương', 'Anh Tấn']
->>> find_provinces("Công an Thanh Hóa", "Giáp ranh với Nghệ An và TP.HCM; tỉnh Thanh Hoá.")
+>>> find_places("Công an Thanh Hóa", "Giáp ranh với Nghệ An và TP.HCM; tỉnh Thanh Hoá.").provinces
 ['Thanh Hóa', 'Nghệ An', 'Hồ Chí Minh']
 >>> find_officials("Thiếu tướng Nguyễn Hải Trung, Giám đốc, và đại uý Lê Văn An phát biểu.")
 [{'rank': 'Thiếu tướng', 'name': 'Nguyễn Hải Trung'}, {'rank': 'Đại úy', 'name': 'Lê Văn An'}]
@@ -23,6 +23,8 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from .text import trie_pattern
 
 _DATA = Path(__file__).resolve().parent / "data"
 _PRECISIONS = {1: "year", 2: "month", 3: "day"}
@@ -168,16 +170,22 @@ _NAME_PARTS = frozenset(
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đào Cao Lương Mai Trịnh Tô Lâm "
     "Thị Văn Đức Hữu Ngọc Xuân Đình Tiến Trọng Mạnh".split()
 )
+_DASHES = ("-", " - ", "–", " – ")
+_NOT_WORD_AFTER = r"(?![^\W_])"
+
+
+class Places(NamedTuple):
+    """Where an article is: its main province, every province named, and the main one's 2025 unit."""
+
+    province: str | None
+    provinces: list[str]
+    province_2025: str | None
 
 
 class _Gazetteer(NamedTuple):
     pattern: re.Pattern[str]
-    canonical: dict[str, str | None]  # spelling as matched (spaces and dashes folded) → name; None: not a place
+    canonical: dict[str, str | None]  # every spelling → canonical name; None: not a place
     province_2025: dict[str, str]
-
-
-def _fold(form: str) -> str:
-    return re.sub(r"\s*[-–—]\s*", "-", " ".join(form.split()))
 
 
 @functools.cache
@@ -191,36 +199,32 @@ def gazetteer() -> dict[str, Any]:
 def _compiled_gazetteer() -> _Gazetteer:
     data = gazetteer()
     canonical: dict[str, str | None] = {}
-    for province in data["provinces"]:
-        for form in (province["name"], *province["variants"]):
-            canonical[_fold(form)] = province["name"]
-    for phrase in data["not_places"]["phrases"]:
-        canonical[_fold(phrase)] = None
-    forms = sorted(canonical, key=len, reverse=True)
-    alternatives = (
-        r"\s+".join(r"\s*[-–—]\s*".join(map(re.escape, part.split("-"))) for part in f.split()) for f in forms
-    )
-    pattern = re.compile(rf"(?<![^\W_])(?:{'|'.join(alternatives)})(?![^\W_])")
+    spellings = [(p["name"], form) for p in data["provinces"] for form in (p["name"], *p["variants"])]
+    spellings += [(None, phrase) for phrase in data["not_places"]["phrases"]]
+    for name, form in spellings:
+        parts = re.split(r"\s*[-–]\s*", form)
+        for dash in _DASHES if len(parts) > 1 else ("",):
+            canonical[dash.join(parts)] = name
+    pattern = re.compile(trie_pattern(canonical) + _NOT_WORD_AFTER)
     return _Gazetteer(pattern, canonical, {p["name"]: p["province_2025"] for p in data["provinces"]})
 
 
-def find_provinces(title: str, text: str) -> list[str]:
-    """Canonical names of the provinces mentioned in title and text, in order of first mention."""
-    return list(dict.fromkeys(_province_mentions(f"{title}\n\n{text}")))
+def find_places(title: str, text: str) -> Places:
+    """The provinces of an article (title and text normalised, single-spaced).
 
+    ``province`` is the most mentioned (title mentions count double; the first mentioned
+    among equals), ``provinces`` all of them in order of first mention.
 
-def main_province(title: str, text: str) -> str | None:
-    """The province the article is about: the most mentioned (title mentions count double),
-    the first mentioned among equals; None when no province is named.
-
-    >>> main_province("Hội nghị ở Hà Tĩnh", "Đoàn Nghệ An thăm Hà Tĩnh. Nghệ An và Nghệ An.")
-    'Hà Tĩnh'
+    >>> find_places("Hội nghị ở Hà Tĩnh", "Đoàn Nghệ An thăm Hà Tĩnh. Nghệ An và Nghệ An.")
+    Places(province='Hà Tĩnh', provinces=['Hà Tĩnh', 'Nghệ An'], province_2025='Hà Tĩnh')
     """
-    counts = Counter(_province_mentions(title))
-    counts.update(counts)
-    counts.update(_province_mentions(text))
-    order = find_provinces(title, text)
-    return max(order, key=lambda name: (counts[name], -order.index(name))) if order else None
+    in_title, in_text = _province_mentions(title), _province_mentions(text)
+    order = list(dict.fromkeys(in_title + in_text))
+    if not order:
+        return Places(None, [], None)
+    counts = Counter(in_title + in_title + in_text)
+    main = max(order, key=lambda name: (counts[name], -order.index(name)))
+    return Places(main, order, province_2025(main))
 
 
 def province_2025(name: str | None) -> str | None:
@@ -236,10 +240,13 @@ def _province_mentions(text: str) -> list[str]:
     table = _compiled_gazetteer()
     mentions = []
     for match in table.pattern.finditer(text):
-        name = table.canonical[_fold(match.group())]
-        before = text[: match.start()].rsplit(None, 1)
-        if name is not None and not (before and before[-1] in _NAME_PARTS and text[match.start() - 1] == " "):
-            mentions.append(name)
+        start = match.start()
+        name = table.canonical[match.group()]
+        if name is None or (start and text[start - 1].isalnum()):
+            continue
+        if text[start - 1 : start] == " " and text[max(0, start - 12) : start - 1].rsplit(" ", 1)[-1] in _NAME_PARTS:
+            continue  # "Nguyễn Hà Nam" is a person
+        mentions.append(name)
     return mentions
 
 
@@ -252,22 +259,33 @@ RANKS = (
     "Thượng sĩ", "Trung sĩ", "Hạ sĩ", "Binh nhất", "Binh nhì",
     "Chuẩn Đô đốc", "Phó Đô đốc", "Đô đốc",
 )  # fmt: skip
-_RANK_BY_KEY = {rank.lower(): rank for rank in RANKS} | {rank.lower().replace("úy", "uý"): rank for rank in RANKS}
-_RANK = re.compile(
-    r"(?<![^\W_])(?i:"
-    + "|".join(sorted((re.escape(k).replace(r"\ ", r"\s+") for k in _RANK_BY_KEY), key=len, reverse=True))
-    + r")(?=\s+[^\W\d_])"
+# Each rank as written: capitalised, Sentence case or lower case, either spelling of úy.
+_RANK_FORMS = {
+    written: rank
+    for rank in RANKS
+    for spelling in (rank, rank.replace("úy", "uý"))
+    for written in (spelling, spelling[0] + spelling[1:].lower(), spelling.lower())
+}
+# A rank is found by its last word ("tá" of "Đại tá"), which `re` finds much faster than the
+# first words (Đại, Trung, …: letters that start half the words of a text); the words
+# before it are then looked up.
+_RANK_LAST_WORD = re.compile(
+    " (" + trie_pattern({form.rsplit(" ", 1)[1] for form in _RANK_FORMS}) + ")" + _NOT_WORD_AFTER
 )
-_NAME_AFTER_RANK = re.compile(r"\s+([^\W\d_]+(?:\s+[^\W\d_]+){0,5})")
+_MAX_RANK_WORDS = max(form.count(" ") + 1 for form in _RANK_FORMS)
+_RANK_LOOKBACK = 32  # characters: more than the first words of any rank
+_LEADING_PUNCTUATION = re.compile(r"^[^\w]+")
+_NAME_AFTER_RANK = re.compile(r" ([^\W\d_]+(?: [^\W\d_]+){0,5})")
 # Capitalised words that start a job title rather than continue a name ("Trần Phú Hà Giám đốc").
 _TITLE_WORDS = frozenset(
     "Giám Phó Trưởng Chủ Bí Ủy Chỉ Tổng Cục Chánh Thứ Bộ Đội Tỉnh Huyện Viện Sở Phòng Ban Đảng".split()
 )
-_MIN_NAME_WORDS, _MAX_NAME_WORDS_OFFICIAL = 2, 5
+_MIN_NAME_WORDS, _MAX_OFFICIAL_NAME_WORDS = 2, 5
 
 
 def find_officials(text: str) -> list[dict[str, str]]:
-    """Every ``{rank, name}`` in ``text``, in order of first appearance, without repeats.
+    """Every ``{rank, name}`` in ``text`` (normalised, single-spaced), in order of first
+    appearance, without repeats.
 
     The rank is written in its canonical form (``đại uý`` → ``Đại úy``); the name is the
     full personal name that follows it. ``Đại hội``, ``Đại biểu`` are not ranks.
@@ -276,16 +294,33 @@ def find_officials(text: str) -> list[dict[str, str]]:
     [{'rank': 'Thượng tá', 'name': 'Phạm Thị Vân Hạnh'}]
     """
     found: dict[tuple[str, str], None] = {}
-    for rank_match in _RANK.finditer(text):
-        following = _NAME_AFTER_RANK.match(text, rank_match.end())
-        if not following:
+    for last in _RANK_LAST_WORD.finditer(text):
+        rank = _rank_ending_at(text, last.start(), last.group(1))
+        following = _NAME_AFTER_RANK.match(text, last.end())
+        if rank is None or not following:
             continue
         words: list[str] = []
-        for word in following.group(1).split():
-            if not _is_name_word(word) or (words and word in _TITLE_WORDS) or len(words) == _MAX_NAME_WORDS_OFFICIAL:
+        for word in following.group(1).split(" "):
+            if not _is_name_word(word) or (words and word in _TITLE_WORDS) or len(words) == _MAX_OFFICIAL_NAME_WORDS:
                 break
             words.append(word)
         if len(words) >= _MIN_NAME_WORDS:
-            rank = _RANK_BY_KEY[" ".join(rank_match.group().lower().split())]
             found[(rank, " ".join(words))] = None
     return [{"rank": rank, "name": name} for rank, name in found]
+
+
+def _rank_ending_at(text: str, space: int, last_word: str) -> str | None:
+    """The canonical rank whose last word follows ``text[space]``, if the words before complete one.
+
+    >>> _rank_ending_at("của (Phó Đô đốc", 11, "đốc"), _rank_ending_at("hội.\\nĐại tá", 8, "tá")
+    ('Phó Đô đốc', 'Đại tá')
+    """
+    start = max(0, space - _RANK_LOOKBACK)
+    before = text[start:space].split()[int(start > 0) :]  # a first piece may be cut mid-word
+    for count in range(min(len(before), _MAX_RANK_WORDS - 1), 0, -1):  # "Phó Đô đốc" before "Đô đốc"
+        words = before[-count:]
+        words[0] = _LEADING_PUNCTUATION.sub("", words[0])
+        rank = _RANK_FORMS.get(" ".join([*words, last_word]))
+        if rank:
+            return rank
+    return None

@@ -19,8 +19,8 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from .metadata import article_date, find_officials, find_provinces, main_province, province_2025, split_byline
-from .text import ToneStyle, clean_paragraph, to_tone_style
+from .metadata import article_date, find_officials, find_places, split_byline
+from .text import ToneStyle, clean_text, to_tone_style
 
 ID_PREFIX = "vnsc-"
 CANONICAL_STYLE: ToneStyle = "traditional"
@@ -44,14 +44,25 @@ def to_article(raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYL
     is appended to ``source.repairs``.
     """
     repairs: list[str] = list(raw["source"]["repairs"])
-    lines = raw["paragraphs"] if "paragraphs" in raw else raw["body"].splitlines()
-    title = _canonical(raw["title"], repairs)
-    paragraphs = [cleaned for line in lines if (cleaned := _canonical(line, repairs))]
-    byline = _canonical(raw.get("byline") or "", repairs)
+    parts = [
+        raw["title"],
+        raw.get("byline") or "",
+        *(raw["paragraphs"] if "paragraphs" in raw else raw["body"].splitlines()),
+    ]
+    if any("\n" in part or "\r" in part for part in parts):
+        parts = [" ".join(part.splitlines()) for part in parts]
+        repairs.append("spaces: line breaks inside a paragraph joined")
+    cleaned, made = clean_text("\n".join(parts))  # one pass over the whole article
+    repairs.extend(made)
+    canonical = to_tone_style(cleaned, CANONICAL_STYLE)
+    if canonical != cleaned:
+        repairs.append("tone-style: oa/oe/uy syllables rewritten in the traditional style (hòa, khỏe, thủy)")
+    title, byline, *lines = canonical.split("\n")
+    paragraphs = [line for line in lines if line]  # a paragraph may have held only invisible characters
     text = "\n\n".join(paragraphs)
     date, conflicts = article_date(raw.get("date"), paragraphs)
     repairs.extend(conflicts)
-    province = main_province(title, text)
+    places = find_places(title, text)
 
     def styled(value: str) -> str:
         return value if tone_style == CANONICAL_STYLE else to_tone_style(value, tone_style)
@@ -64,23 +75,14 @@ def to_article(raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYL
         "date_precision": date.precision,
         "date_source": date.source,
         "authors": [styled(name) for name in (split_byline(byline) or [byline])] if byline else [],
-        "province": province,
-        "provinces": find_provinces(title, text),
-        "province_2025": province_2025(province),
+        "province": places.province,
+        "provinces": places.provinces,
+        "province_2025": places.province_2025,
         "officials": [
             {key: styled(value) for key, value in official.items()} for official in find_officials(f"{title}\n\n{text}")
         ],
         "lang": "vi",
         "n_chars": len(text),
-        "n_words": len(text.split()),
+        "n_words": text.count(" ") + text.count("\n\n") + 1,  # = len(text.split()): text is single-spaced
         "source": {**raw["source"], "repairs": list(dict.fromkeys(repairs))},
     }
-
-
-def _canonical(text: str, repairs: list[str]) -> str:
-    cleaned, made = clean_paragraph(text)
-    repairs.extend(made)
-    canonical = to_tone_style(cleaned, CANONICAL_STYLE)
-    if canonical != cleaned:
-        repairs.append("tone-style: oa/oe/uy syllables rewritten in the traditional style (hòa, khỏe, thủy)")
-    return canonical

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 import pyarrow as pa
 
 from .errors import ConfigError, Problem
@@ -109,12 +110,52 @@ def _validator(name: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema, format_checker=_FORMATS)
 
 
+@functools.cache
+def _fast_validator(name: str) -> Callable[[Any], bool]:
+    """A yes/no check of schema ``name``, about 50 times faster than ``jsonschema``.
+
+    jsonschema-rs checks the structure; the one custom format, ``partial-date``, is
+    checked here in Python (a format callback from Rust costs more than the whole check).
+    """
+    schema = load_schema(name)
+    dated = [key for key, sub in schema["properties"].items() if sub.get("format") == "partial-date"]
+    if _count_formats(schema) != len(dated):
+        raise ConfigError(f"{name}.schema.json: only top-level properties may have a format (partial-date)")
+    structure = jsonschema_rs.validator_for(schema, validate_formats=False)
+
+    def is_valid(instance: Any) -> bool:
+        return bool(structure.is_valid(instance)) and all(
+            _is_partial_date(instance[key]) for key in dated if key in instance
+        )
+
+    return is_valid
+
+
+def _count_formats(schema: Any) -> int:
+    if isinstance(schema, dict):
+        return int("format" in schema) + sum(_count_formats(value) for value in schema.values())
+    if isinstance(schema, list):
+        return sum(_count_formats(value) for value in schema)
+    return 0
+
+
+def is_valid(name: str, instance: Any) -> bool:
+    """Whether ``instance`` satisfies schema ``name`` (fast; :func:`validate` says why not).
+
+    >>> is_valid("raw_article", {"title": "T"}), is_valid("article", {})
+    (False, False)
+    """
+    return _fast_validator(name)(instance)
+
+
 def validate(name: str, instance: Any, file: str, line_of: LineOf | None = None) -> list[Problem]:
     """Every problem of ``instance`` against schema ``name``, in document order.
 
     ``line_of`` maps a JSON pointer (``/paragraphs/2``) to the line of the raw
     file it came from, so messages point at the right line.
     """
+    if is_valid(name, instance):
+        return []
     errors = sorted(_validator(name).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
     problems: dict[Problem, None] = {}  # ordered set: `required` reports once per missing key
     for error in errors:
