@@ -20,7 +20,8 @@ Output layout (``generation.json`` is written last: its presence means the corpu
     OUT_DIR/jsonl/articles-00000.jsonl       K objects per file, one per article, in the same order
 
 >>> import tempfile
->>> summary = generate(Path(tempfile.mkdtemp()) / "corpus", articles=100, seed=7)
+>>> with tempfile.TemporaryDirectory() as folder:
+...     summary = generate(Path(folder) / "corpus", articles=100, seed=7)
 >>> summary["counts"]["articles"], summary["counts"]["duplicates"], sum(summary["counts"]["forms"].values())
 (100, 2, 100)
 """
