@@ -8,6 +8,7 @@ reason, a line and a fix.
 from __future__ import annotations
 
 import codecs
+import gzip
 import random
 import shutil
 import subprocess
@@ -65,6 +66,11 @@ def vni_windows(text: str) -> bytes:
 
 
 BOM_REMOVED = ["removed: UTF-8 byte order mark"]
+UTF16_BOM_REMOVED = ["removed: UTF-16 byte order mark"]
+
+
+def no_bom(encoding: str) -> list[str]:
+    return [f"decoded: {encoding} without byte order mark (chosen by where the NUL bytes are)"]
 
 
 def chosen(encoding: str) -> list[str]:
@@ -75,6 +81,10 @@ def chosen(encoding: str) -> list[str]:
 VARIANTS: dict[str, tuple[Callable[[str], bytes], str, list[str], bool]] = {
     "utf-8": (lambda text: text.encode("utf-8"), "utf-8", [], True),
     "utf-8-bom": (lambda text: text.encode("utf-8-sig"), "utf-8-sig", BOM_REMOVED, True),
+    "utf-16-le-bom": (lambda t: codecs.BOM_UTF16_LE + t.encode("utf-16-le"), "utf-16-le", UTF16_BOM_REMOVED, True),
+    "utf-16-be-bom": (lambda t: codecs.BOM_UTF16_BE + t.encode("utf-16-be"), "utf-16-be", UTF16_BOM_REMOVED, True),
+    "utf-16-le": (lambda text: text.encode("utf-16-le"), "utf-16-le", no_bom("utf-16-le"), True),
+    "utf-16-be": (lambda text: text.encode("utf-16-be"), "utf-16-be", no_bom("utf-16-be"), True),
     "windows-1258": (
         windows_1258,
         "windows-1258",
@@ -150,6 +160,41 @@ def test_tcvn3_without_capitals_with_tone_marks() -> None:
     data = by_table("tcvn3")(text)
     assert all(byte < 0x80 or byte >= 0xA1 for byte in data)
     assert decode(data) == Decoded(text, "tcvn3", chosen("tcvn3"))
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10", "a PNG image"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01", "a JPEG image"),
+        (b"GIF89a\x01\x00\x01\x00\x80\x00\x00", "a GIF image"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "a PDF document"),
+        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00", "a ZIP archive, or a .docx/.xlsx/.odt document"),
+        (gzip.compress(TEXTS["000"].encode("utf-8"), mtime=0), "a gzip archive"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "an old Microsoft Office document (.doc/.xls)"),
+    ],
+)
+def test_binary_files_are_refused_naming_their_kind(data: bytes, kind: str) -> None:
+    with pytest.raises(DecodeError) as caught:
+        decode(data)
+    assert caught.value.message == f"the file is binary data ({kind}), not text"
+    assert caught.value.line == 1 and "remove it" in caught.value.fix
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        (TEXTS["001"].encode("utf-8").replace(b"\n\n", b"\n\n\x00", 2), 3),  # NUL inside UTF-8 text
+        (b"\xff\xfe\x00garbage", 1),  # a UTF-16 byte order mark, then no Latin-script text
+        (TEXTS["002"].encode("utf-16-le") + b"\x00", 1),  # odd length: not UTF-16
+        (random.Random(7).randbytes(2000), 1),  # NUL bytes on both sides
+    ],
+)
+def test_nul_bytes_that_are_not_utf16_are_binary_data(data: bytes, line: int) -> None:
+    with pytest.raises(DecodeError) as caught:
+        decode(data)
+    assert "binary data" in caught.value.message and "NUL bytes" in caught.value.message
+    assert caught.value.line == data[: data.index(b"\x00")].count(b"\n") + 1 == line
 
 
 def test_utf8_with_a_bad_byte_is_refused_at_its_line() -> None:

@@ -1,6 +1,6 @@
 """Bytes of a raw file → text, naming the encoding and every repair made.
 
-Raw Vietnamese articles arrive as UTF-8 (with or without byte order mark),
+Raw Vietnamese articles arrive as UTF-8 (with or without byte order mark), UTF-16,
 Windows-1258 and the legacy font encodings TCVN3 and VISCII. Each is decoded and
 every choice is recorded in ``repairs``; VNI-Windows, binary data and undecodable
 bytes raise :class:`DecodeError` with the reason, the line and a fix. Legacy
@@ -9,6 +9,9 @@ encodings are told apart by which reading yields the most valid Vietnamese sylla
 
 >>> decode("Thanh Hóa".encode("utf-8-sig"))
 Decoded(text='Thanh Hóa', encoding='utf-8-sig', repairs=['removed: UTF-8 byte order mark'])
+>>> decoded = decode("Công an tỉnh Thanh Hóa tổ chức hội nghị".encode("utf-16"))
+>>> decoded.encoding, decoded.repairs
+('utf-16-le', ['removed: UTF-16 byte order mark'])
 """
 
 from __future__ import annotations
@@ -43,20 +46,41 @@ class DecodeError(ValueError):
 _NOT_TEXT_FIX = "remove it from the raw folder (or save the article as UTF-8 text)"
 _SAVE_AS_UTF8 = "save the file as UTF-8 text"
 
+# File signatures of the binary formats most likely to be renamed `.txt` by mistake.
+_MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF87a": "a GIF image",
+    b"GIF89a": "a GIF image",
+    b"II*\x00": "a TIFF image",
+    b"MM\x00*": "a TIFF image",
+    b"%PDF-": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive, or a .docx/.xlsx/.odt document",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an old Microsoft Office document (.doc/.xls)",
+    b"\x1f\x8b": "a gzip archive",
+    b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive",
+    b"Rar!\x1a\x07": "a RAR archive",
+    b"\x7fELF": "an executable program",
+}
+_MAGIC_PREFIXES = tuple(_MAGIC)
+
 
 def decode(data: bytes) -> Decoded:
     """Decode a raw file's bytes; raise :class:`DecodeError` when they are not readable text.
 
     Valid UTF-8 costs one ``bytes.decode``; the slower readings run only when needed.
+
+    >>> decode(b"\\x89PNG\\r\\n\\x1a\\n...")
+    Traceback (most recent call last):
+    vn_security_corpus.decode.DecodeError: the file is binary data (a PNG image), not text
     """
     if not data:
         raise DecodeError("the file is empty", "remove the file, or write the article into it")
-    if b"\x00" in data:
-        raise DecodeError(
-            "the file contains NUL bytes: it is binary data, not text",
-            _NOT_TEXT_FIX,
-            _line_at(data, data.index(b"\x00")),
-        )
+    if data.startswith(_MAGIC_PREFIXES):
+        kind = next(kind for magic, kind in _MAGIC.items() if data.startswith(magic))
+        raise DecodeError(f"the file is binary data ({kind}), not text", _NOT_TEXT_FIX, 1)
+    if b"\x00" in data or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _read_utf16(data)
     if data.startswith(codecs.BOM_UTF8):
         body, encoding, repairs = data[len(codecs.BOM_UTF8) :], "utf-8-sig", ["removed: UTF-8 byte order mark"]
     else:
@@ -78,6 +102,47 @@ def decode(data: bytes) -> Decoded:
 
 def _line_at(data: bytes, position: int) -> int:
     return data.count(b"\n", 0, position) + 1
+
+
+# --- UTF-16 -------------------------------------------------------------------------
+
+# Characters a Vietnamese (or any Latin-script) text consists of: ASCII, Latin letters
+# and combining marks, Vietnamese letters, general punctuation, ₫ and €.
+_NOT_LATIN = re.compile("[^\t\n\r\x20-\x7e\xa0-\u024f\u0300-\u036f\u1e00-\u1eff\u2000-\u206f\u20ab\u20ac\ufeff]")
+
+
+def _read_utf16(data: bytes) -> Decoded:
+    """UTF-16 announced by a byte order mark, or recognised by NUL bytes all on one side.
+
+    Almost any even number of bytes decodes as UTF-16, so the result must also
+    look like Latin-script text (at most 5% other characters); otherwise the
+    bytes are binary data.
+
+    >>> decode("Hòa Bình".encode("utf-16-be")).repairs
+    ['decoded: utf-16-be without byte order mark (chosen by where the NUL bytes are)']
+    """
+    if data.startswith(codecs.BOM_UTF16_LE):
+        body, encoding, repairs = data[2:], "utf-16-le", ["removed: UTF-16 byte order mark"]
+    elif data.startswith(codecs.BOM_UTF16_BE):
+        body, encoding, repairs = data[2:], "utf-16-be", ["removed: UTF-16 byte order mark"]
+    else:
+        # UTF-16 text in Latin script has a NUL high byte in most characters, never a NUL low byte.
+        encoding = "utf-16-le" if data[1::2].count(0) >= data[0::2].count(0) else "utf-16-be"
+        body, repairs = data, [f"decoded: {encoding} without byte order mark (chosen by where the NUL bytes are)"]
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and len(_NOT_LATIN.findall(text)) * 20 <= len(text):
+        return Decoded(text, encoding, repairs)
+    if b"\x00" in data:
+        nul = data.index(b"\x00")
+        raise DecodeError(
+            "the file contains NUL bytes: it is binary data, not text", _NOT_TEXT_FIX, _line_at(data, nul)
+        )
+    raise DecodeError(
+        "the file starts with a UTF-16 byte order mark but is not UTF-16 text: it cannot be decoded", _SAVE_AS_UTF8, 1
+    )
 
 
 # --- Legacy Vietnamese encodings ----------------------------------------------------
