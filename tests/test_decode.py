@@ -65,6 +65,11 @@ def vni_windows(text: str) -> bytes:
     return "".join(inverse.get(char, char) for char in text.translate(TYPOGRAPHY)).encode("latin-1")
 
 
+def sloppy_windows_1252(data: bytes) -> str:
+    """Bytes read as Windows-1252 the way Windows and browsers do (unassigned bytes become C1 controls)."""
+    return "".join(bytes([byte]).decode("cp1252", errors="ignore") or chr(byte) for byte in data)
+
+
 BOM_REMOVED = ["removed: UTF-8 byte order mark"]
 UTF16_BOM_REMOVED = ["removed: UTF-16 byte order mark"]
 
@@ -93,6 +98,18 @@ VARIANTS: dict[str, tuple[Callable[[str], bytes], str, list[str], bool]] = {
     ),
     "tcvn3": (by_table("tcvn3"), "tcvn3", chosen("tcvn3"), False),
     "viscii": (by_table("viscii"), "viscii", chosen("viscii"), False),
+    "mojibake-windows-1252": (
+        lambda text: sloppy_windows_1252(text.encode("utf-8")).encode("utf-8"),
+        "utf-8",
+        ["mojibake: UTF-8 read as Windows-1252 repaired (ftfy)"],
+        True,
+    ),
+    "mojibake-latin-1": (
+        lambda text: text.encode("utf-8").decode("latin-1").encode("utf-8"),
+        "utf-8",
+        ["mojibake: UTF-8 read as Latin-1 repaired (ftfy)"],
+        True,
+    ),
 }
 
 
@@ -235,6 +252,56 @@ def test_empty_file() -> None:
     with pytest.raises(DecodeError) as caught:
         decode(b"")
     assert (caught.value.message, caught.value.line) == ("the file is empty", None)
+
+
+def test_mojibake_that_lost_bytes_is_refused() -> None:
+    """Read with errors="replace", the bytes 0x81/0x8D/0x8F/0x90/0x9D are gone for good."""
+    text = TEXTS["001"]
+    data = text.encode("utf-8").decode("cp1252", errors="replace").encode("utf-8")
+    with pytest.raises(DecodeError) as caught:
+        decode(data)
+    assert "lost bytes" in caught.value.message and "cannot be decoded" in caught.value.message
+    lost = (0x81, 0x8D, 0x8F, 0x90, 0x9D)  # not in Windows-1252
+    first_loss = next(n for n, line in enumerate(text.split("\n"), 1) if any(b in lost for b in line.encode()))
+    assert caught.value.line == first_loss
+
+
+def test_mojibake_that_ftfy_repairs_only_in_part_is_refused() -> None:
+    """Mixed into correct text on the same line, "há»™i" (hội) is beyond ftfy: refused, not half-repaired."""
+    line = "Sáng 19-6, Công an tỉnh " + sloppy_windows_1252("tổ chức hội nghị".encode())
+    with pytest.raises(DecodeError) as caught:
+        decode(f"Tiêu đề\n\n{line}\n".encode())
+    assert "cannot be repaired (line 3)" in caught.value.message and caught.value.line == 3
+
+
+def test_mojibake_in_one_paragraph_is_repaired_alone() -> None:
+    paragraphs = TEXTS["004"].split("\n\n")
+    paragraphs[2] = sloppy_windows_1252(paragraphs[2].encode("utf-8"))
+    decoded = decode("\n\n".join(paragraphs).encode("utf-8"))
+    assert decoded.text == TEXTS["004"]
+    assert decoded.repairs == ["mojibake: UTF-8 read as Windows-1252 in parts of the text repaired (ftfy)"]
+
+
+def test_mojibake_repair_changes_nothing_else() -> None:
+    """ftfy's other fixes are off: curly quotes, ligatures, full-width letters, HTML entities,
+    terminal escapes, control characters, line ends and decomposed letters come back as they were."""
+    original = (
+        "“ﬁ” ＡＢＣ &amp; ‘x’ \x1b[1m \x07\x85 dòng\r\nmột " + unicodedata.normalize("NFD", "Hòa") + "\nCông an tỉnh"
+    )
+    decoded = decode(sloppy_windows_1252(original.encode("utf-8")).encode("utf-8"))
+    assert decoded == Decoded(original, "utf-8", ["mojibake: UTF-8 read as Windows-1252 repaired (ftfy)"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“CÔNG AN XÃ” VÀ “NGÃ BA”",  # Ã before a closing quote looks like mojibake of Ô
+        "Giá 1.000 € « Hà Nội » và TP.HCM",  # € « » are Windows-1252 characters too
+        "Ông Å và bà Æ",
+    ],
+)
+def test_text_that_only_looks_like_mojibake_is_left_alone(text: str) -> None:
+    assert decode(text.encode("utf-8")) == Decoded(text, "utf-8", [])
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,17 @@
 """Bytes of a raw file → text, naming the encoding and every repair made.
 
 Raw Vietnamese articles arrive as UTF-8 (with or without byte order mark), UTF-16,
-Windows-1258 and the legacy font encodings TCVN3 and VISCII. Each is decoded and
-every choice is recorded in ``repairs``; VNI-Windows, binary data and undecodable
-bytes raise :class:`DecodeError` with the reason, the line and a fix. Legacy
-encodings are told apart by which reading yields the most valid Vietnamese syllables
+Windows-1258, the legacy font encodings TCVN3 and VISCII, and as mojibake (UTF-8
+read as Windows-1252 and saved again). Each is decoded and every choice is recorded
+in ``repairs``; VNI-Windows, binary data and undecodable bytes raise
+:class:`DecodeError` with the reason, the line and a fix. Legacy encodings are told
+apart by which reading yields the most valid Vietnamese syllables
 (:func:`is_syllable`), never by a generic charset detector, which misreads them.
 
 >>> decode("Thanh Hóa".encode("utf-8-sig"))
 Decoded(text='Thanh Hóa', encoding='utf-8-sig', repairs=['removed: UTF-8 byte order mark'])
+>>> decode("Thanh HÃ³a".encode()).repairs
+['mojibake: UTF-8 read as Latin-1 repaired (ftfy)']
 >>> decoded = decode("Công an tỉnh Thanh Hóa tổ chức hội nghị".encode("utf-16"))
 >>> decoded.encoding, decoded.repairs
 ('utf-16-le', ['removed: UTF-16 byte order mark'])
@@ -68,7 +71,8 @@ _MAGIC_PREFIXES = tuple(_MAGIC)
 def decode(data: bytes) -> Decoded:
     """Decode a raw file's bytes; raise :class:`DecodeError` when they are not readable text.
 
-    Valid UTF-8 costs one ``bytes.decode``; the slower readings run only when needed.
+    Valid UTF-8 costs one ``bytes.decode`` and a few character searches for
+    mojibake; the slower readings run only when needed.
 
     >>> decode(b"\\x89PNG\\r\\n\\x1a\\n...")
     Traceback (most recent call last):
@@ -97,6 +101,9 @@ def decode(data: bytes) -> Decoded:
                 line,
             ) from None
         return _read_legacy(data, error.start)
+    if _may_be_mojibake(text) and _MOJIBAKE.search(text):
+        text, fixed = _repair_mojibake(text)
+        repairs += fixed
     return Decoded(text, encoding, repairs)
 
 
@@ -143,6 +150,94 @@ def _read_utf16(data: bytes) -> Decoded:
     raise DecodeError(
         "the file starts with a UTF-16 byte order mark but is not UTF-16 text: it cannot be decoded", _SAVE_AS_UTF8, 1
     )
+
+
+# --- Mojibake -----------------------------------------------------------------------
+
+# Vietnamese UTF-8 read as Windows-1252 (or Latin-1): Ã Ä Å Æ (the lead bytes of à…ý,
+# ă đ ĩ, ũ, ơ ư) followed by a character of the upper half of Windows-1252, "áº"/"á»"
+# (ạ…ỹ) and "â€" (curly quotes, dashes).
+_MOJIBAKE = re.compile(
+    "[ÃÄÅÆ][\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]|á[º»]|â€"
+)
+_FTFY_ENCODINGS = {"sloppy-windows-1252": "Windows-1252", "windows-1252": "Windows-1252", "latin-1": "Latin-1"}
+
+
+def _may_be_mojibake(text: str) -> bool:
+    """The fast first test (under a microsecond for an article): Vietnamese mojibake always has one of these.
+
+    >>> _may_be_mojibake("Thanh Hóa"), _may_be_mojibake("Thanh HÃ³a")
+    (False, True)
+    """
+    return "Ã" in text or "Ä" in text or "Å" in text or "Æ" in text or "º" in text or "»" in text or "€" in text
+
+
+def _repair_mojibake(text: str) -> tuple[str, list[str]]:
+    """Undo UTF-8 read as Windows-1252/Latin-1 with ftfy: the whole text at once, or else line by line.
+
+    A repair is kept only when it yields more valid Vietnamese syllables: an upper-case
+    ``XÃ”`` (commune, closing quote) looks like mojibake of ``XÔ`` but is not (in a text
+    that is partly mojibake, ftfy may still take it for some). Mojibake that stays, or
+    whose bytes were lost (U+FFFD), makes the file undecodable.
+
+    >>> _repair_mojibake("CÃ´ng an tá»‰nh Thanh HÃ³a")
+    ('Công an tỉnh Thanh Hóa', ['mojibake: UTF-8 read as Windows-1252 repaired (ftfy)'])
+    >>> _repair_mojibake("Thanh Hóa\\nCông an tá»‰nh")[1]
+    ['mojibake: UTF-8 read as Windows-1252 in parts of the text repaired (ftfy)']
+    >>> _repair_mojibake("“CÔNG AN XÃ”")
+    ('“CÔNG AN XÃ”', [])
+    """
+    fixed, read_as, partly = _ftfy(text)
+    lines = fixed.split("\n")
+    if any(_MOJIBAKE.search(line) for line in lines):  # not all repaired at once: one line at a time
+        lines, read_as, partly = text.split("\n"), [], True
+        for index, line in enumerate(lines):
+            if _MOJIBAKE.search(line):
+                lines[index], line_read_as, _ = _ftfy(line)
+                read_as += line_read_as
+    if not read_as:
+        return text, []
+    for number, line in enumerate(lines, 1):
+        if "\ufffd" in line or _MOJIBAKE.search(line):
+            problem = "lost bytes on the way" if "\ufffd" in line else "cannot be repaired"
+            raise DecodeError(
+                f"the file is mojibake (UTF-8 read as Windows-1252 and saved again) that {problem} "
+                f"(line {number}): it cannot be decoded back to the original text",
+                "get the article again from its source and save it as UTF-8",
+                number,
+            )
+    where = " in parts of the text" if partly else ""
+    return "\n".join(lines), [
+        f"mojibake: UTF-8 read as {name}{where} repaired (ftfy)" for name in dict.fromkeys(read_as)
+    ]
+
+
+def _ftfy(text: str) -> tuple[str, list[str], bool]:
+    """ftfy's encoding fixes and nothing else: quotes, ligatures, widths, HTML, controls, line ends stay.
+
+    Returns the text, the encodings it had been read as, and whether only parts of it were.
+    """
+    import ftfy  # imported only when needed: it takes ~60 ms
+
+    config = ftfy.TextFixerConfig(
+        unescape_html=False,
+        remove_terminal_escapes=False,
+        fix_c1_controls=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        fix_surrogates=False,
+        remove_control_chars=False,
+        normalization=None,
+        max_decode_length=max(len(text) + 1, 1_000_000),
+    )
+    fixed, steps = ftfy.fix_and_explain(text, config)
+    if count_syllables(fixed)[0] <= count_syllables(text)[0]:
+        return text, [], False
+    read_as = [_FTFY_ENCODINGS.get(name, name) for action, name in steps or [] if action == "encode"]
+    partly = any(name == "decode_inconsistent_utf8" for _, name in steps or [])
+    return fixed, read_as or ["Windows-1252"], partly
 
 
 # --- Legacy Vietnamese encodings ----------------------------------------------------
