@@ -181,7 +181,7 @@ def test_jsonl_bad_line_rejects_only_that_object(tmp_path: Path) -> None:
     [
         (b"", None, "the file is empty"),
         (b" \n\t\n  ", 1, "only white space"),
-        (b"Ti\xeau \xf0\xe8\n\nbody", 1, "not valid UTF-8"),
+        (b"Tieu de\n\nthan \x81\x8d\x8f\x90\x9d bai\n", 3, "cannot be decoded"),
         (b"Title\n\nbody\n\x89PNG\x00\x00", 4, "NUL bytes"),
     ],
 )

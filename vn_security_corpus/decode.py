@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
+from .errors import CorpusError
+
 DATA_DIR = Path(__file__).with_name("data")
 
 
@@ -38,7 +40,7 @@ class Decoded:
     repairs: list[str] = field(default_factory=list)
 
 
-class DecodeError(ValueError):
+class DecodeError(CorpusError, ValueError):
     """The bytes are not text this library can read; ``line`` is where it went wrong."""
 
     def __init__(self, message: str, fix: str, line: int | None = None) -> None:
