@@ -27,7 +27,11 @@ _RAW_POINTER = {"/title": "/title", "/text": "/paragraphs", "/date": "/date", "/
 
 @dataclass
 class BuildReport:
-    """What a build did: where it wrote, records per split, and what it rejected."""
+    """What a build did: where it wrote, records per split, and what it rejected.
+
+    ``written`` is False when the version was already published by the same
+    build (nothing to do); ``replaced`` is True when ``force`` rewrote it.
+    """
 
     version: str
     path: Path
@@ -37,6 +41,7 @@ class BuildReport:
     rejected: list[Rejected] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     written: bool = True
+    replaced: bool = False
 
 
 def process(article: RawArticle | Rejected, display: str) -> dict[str, Any] | Rejected:
@@ -79,11 +84,15 @@ def build(
     *,
     splits: Mapping[str, float] = DEFAULT_SPLITS,
     shard_rows: int = DEFAULT_SHARD_ROWS,
+    force: bool = False,
 ) -> BuildReport:
     """Build release ``out_dir/version`` from the raw files in ``raw_dir``.
 
     Strict: if any input is invalid nothing is written and
     :class:`~vn_security_corpus.errors.InvalidInputError` lists every problem.
+    A version already published from other input is a ReleaseError saying what
+    changed, unless ``force=True``, which rewrites it (atomically, with a
+    :class:`~vn_security_corpus.errors.RewriteWarning`).
     """
     check_version(version)
     splits = check_splits(splits)
@@ -108,7 +117,7 @@ def build(
         "counts": {"inputs": published, "published": published, "rejected": 0},
         "inputs": [{"file": name, "sha256": sha256} for name, sha256 in sorted(raw_sha256.items())],
     }
-    path, written = publish(by_split, Path(out_dir), version, build_info=build_info, shard_rows=shard_rows)
+    path, outcome = publish(by_split, Path(out_dir), version, build_info=build_info, shard_rows=shard_rows, force=force)
     return BuildReport(
         version,
         path,
@@ -117,5 +126,6 @@ def build(
         published,
         rejected,
         notices,
-        written,
+        written=outcome != "unchanged",
+        replaced=outcome == "replaced",
     )

@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .build import build, process
-from .errors import ConfigError, CorpusError, InvalidInputError, Problem
+from .errors import ConfigError, CorpusError, InvalidInputError, Problem, RewriteWarning
 from .load import info, versions
 from .rawfile import RawFile, Rejected, find_raw_files, read_raw_file
 from .split import DEFAULT_SPLITS, parse_splits
@@ -68,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
         "--splits", type=_splits, default=DEFAULT_SPLITS, help="split ratios, default train=0.8,validation=0.1,test=0.1"
     )
     build_.add_argument("--shard-rows", type=int, default=None, help="rows per Parquet shard")
+    build_.add_argument(
+        "--force",
+        action="store_true",
+        help="rewrite a version already published from other input: this rewrites history, prefer a new version",
+    )
     build_.add_argument("--json", action="store_true", help="print the summary as JSON")
     build_.set_defaults(run=_build)
 
@@ -142,10 +148,13 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    options: dict[str, Any] = {"splits": args.splits}
+    options: dict[str, Any] = {"splits": args.splits, "force": args.force}
     if args.shard_rows is not None:
         options["shard_rows"] = args.shard_rows
-    report = build(args.raw, args.out, args.version, **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", RewriteWarning)
+        warnings.showwarning = _print_warning
+        report = build(args.raw, args.out, args.version, **options)
     for notice in report.notices:
         print(notice, file=sys.stderr)
     if args.json:
@@ -155,6 +164,7 @@ def _build(args: argparse.Namespace) -> int:
                     "version": report.version,
                     "path": str(report.path),
                     "written": report.written,
+                    "replaced": report.replaced,
                     "inputs": report.inputs,
                     "published": report.published,
                     "splits": report.splits,
@@ -166,10 +176,15 @@ def _build(args: argparse.Namespace) -> int:
         return OK
     splits = ", ".join(f"{name} {rows}" for name, rows in report.splits.items())
     if report.written:
-        print(f"built {report.path}: {report.published} articles ({splits}) from {report.inputs} inputs")
+        verb = "rewrote" if report.replaced else "built"
+        print(f"{verb} {report.path}: {report.published} articles ({splits}) from {report.inputs} inputs")
     else:
         print(f"unchanged: {report.path} already holds these {report.published} articles ({splits})")
     return OK
+
+
+def _print_warning(message: Warning | str, *_: object, **__: object) -> None:
+    print(f"vn-security-corpus: warning: {message}", file=sys.stderr)
 
 
 def _verify(args: argparse.Namespace) -> int:
