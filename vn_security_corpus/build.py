@@ -18,7 +18,7 @@ from . import schema
 from .errors import ConfigError, InvalidInputError, Problem
 from .normalise import to_article
 from .publish import DEFAULT_SHARD_ROWS, check_version, publish
-from .rawfile import RawArticle, RawFile, Rejected, find_raw_files, read_raw_file
+from .rawfile import DEFAULT_MAX_FILE_BYTES, RawArticle, RawFile, Rejected, find_raw_files, read_raw_file
 from .split import DEFAULT_SPLITS, assign_split, check_splits
 
 # Where, in the raw record, each field of the article record came from.
@@ -70,10 +70,12 @@ def _raw_pointer(pointer: str) -> str:
     return _RAW_POINTER.get(head, "")
 
 
-def process_files(files: Iterable[RawFile]) -> Iterator[dict[str, Any] | Rejected]:
+def process_files(
+    files: Iterable[RawFile], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> Iterator[dict[str, Any] | Rejected]:
     """Every input of ``files`` (an article per text file, an object per JSON item), processed."""
     for raw in files:
-        for article in read_raw_file(raw):
+        for article in read_raw_file(raw, max_bytes=max_file_bytes):
             yield process(article, str(raw.path))
 
 
@@ -85,24 +87,28 @@ def build(
     splits: Mapping[str, float] = DEFAULT_SPLITS,
     shard_rows: int = DEFAULT_SHARD_ROWS,
     force: bool = False,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> BuildReport:
     """Build release ``out_dir/version`` from the raw files in ``raw_dir``.
 
     Strict: if any input is invalid nothing is written and
     :class:`~vn_security_corpus.errors.InvalidInputError` lists every problem.
-    A version already published from other input is a ReleaseError saying what
-    changed, unless ``force=True``, which rewrites it (atomically, with a
+    Files larger than ``max_file_bytes`` are rejected unread. A version
+    already published from other input is a ReleaseError saying what changed,
+    unless ``force=True``, which rewrites it (atomically, with a
     :class:`~vn_security_corpus.errors.RewriteWarning`).
     """
     check_version(version)
     splits = check_splits(splits)
+    if max_file_bytes < 1:
+        raise ConfigError(f"max_file_bytes must be at least 1, not {max_file_bytes}")
     if not Path(raw_dir).is_dir():
         raise ConfigError(f"{raw_dir}: the raw folder does not exist or is not a folder")
     files, notices = find_raw_files(Path(raw_dir))
     by_split: dict[str, list[dict[str, Any]]] = {name: [] for name in splits}
     rejected: list[Rejected] = []
-    raw_sha256: dict[str, str] = {}
-    for result in process_files(files):
+    raw_sha256: dict[str, str | None] = {}
+    for result in process_files(files, max_file_bytes=max_file_bytes):
         if isinstance(result, Rejected):
             rejected.append(result)
             raw_sha256[result.file] = result.sha256

@@ -19,7 +19,7 @@ from . import __version__
 from .build import build, process
 from .errors import ConfigError, CorpusError, InvalidInputError, Problem, RewriteWarning
 from .load import info, versions
-from .rawfile import RawFile, Rejected, find_raw_files, read_raw_file
+from .rawfile import DEFAULT_MAX_FILE_BYTES, RawFile, Rejected, find_raw_files, read_raw_file
 from .split import DEFAULT_SPLITS, parse_splits
 from .verify import verify_release
 
@@ -54,11 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     parse = commands.add_parser("parse", help="print the published record of each raw file")
     parse.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parse.add_argument("--json", action="store_true", help="one compact JSON object per line")
+    _add_max_file_bytes(parse)
     parse.set_defaults(run=_parse)
 
     validate = commands.add_parser("validate", help="check raw files or folders; one line per problem")
     validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     validate.add_argument("--json", action="store_true", help="print a JSON report")
+    _add_max_file_bytes(validate)
     validate.set_defaults(run=_validate)
 
     build_ = commands.add_parser("build", help="build a release from a raw folder")
@@ -74,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="rewrite a version already published from other input: this rewrites history, prefer a new version",
     )
+    _add_max_file_bytes(build_)
     build_.add_argument("--json", action="store_true", help="print the summary as JSON")
     build_.set_defaults(run=_build)
 
@@ -94,6 +97,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_max_file_bytes(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-file-bytes",
+        type=int,
+        default=DEFAULT_MAX_FILE_BYTES,
+        metavar="N",
+        help=f"refuse raw files (JSON too) larger than N bytes, unread; default {DEFAULT_MAX_FILE_BYTES}",
+    )
+
+
 def _splits(text: str) -> dict[str, float]:
     try:
         return parse_splits(text)
@@ -101,24 +114,24 @@ def _splits(text: str) -> dict[str, float]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _inputs(paths: Sequence[Path]) -> Iterator[dict[str, Any] | Rejected]:
+def _inputs(paths: Sequence[Path], max_file_bytes: int) -> Iterator[dict[str, Any] | Rejected]:
     for path in paths:
         if path.is_dir():
             files, notices = find_raw_files(path)
             for notice in notices:
                 print(notice, file=sys.stderr)
-        elif path.exists():
+        elif path.exists() or path.is_symlink():
             files = [RawFile(path, path.name)]
         else:
             raise ConfigError(f"{path}: no such file or folder")
         for raw in files:
-            for article in read_raw_file(raw):
+            for article in read_raw_file(raw, max_bytes=max_file_bytes):
                 yield process(article, str(raw.path))
 
 
 def _parse(args: argparse.Namespace) -> int:
     problems: list[Problem] = []
-    for result in _inputs(args.files):
+    for result in _inputs(args.files, args.max_file_bytes):
         if isinstance(result, Rejected):
             problems.extend(result.problems)
         elif args.json:
@@ -130,7 +143,7 @@ def _parse(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    results = list(_inputs(args.paths))
+    results = list(_inputs(args.paths, args.max_file_bytes))
     problems = [problem for result in results if isinstance(result, Rejected) for problem in result.problems]
     invalid = sum(isinstance(result, Rejected) for result in results)
     if args.json:
@@ -148,7 +161,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    options: dict[str, Any] = {"splits": args.splits, "force": args.force}
+    options: dict[str, Any] = {"splits": args.splits, "force": args.force, "max_file_bytes": args.max_file_bytes}
     if args.shard_rows is not None:
         options["shard_rows"] = args.shard_rows
     with warnings.catch_warnings():

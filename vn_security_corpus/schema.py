@@ -32,7 +32,17 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 # (editable install) they sit in the repository's top-level schema/ folder.
 _SCHEMA_DIRS = (_PACKAGE_DIR / "schema", _PACKAGE_DIR.parent / "schema")
 
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_PARTIAL_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+# What plain text must not hold: markup (HTML/XML tags, comments, CDATA, character
+# references) and lone surrogates (a JSON "\ud800" escape decodes to one; it is no character).
+_MARKUP = re.compile(
+    r"<!--|<!\[CDATA\[|</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+PLAIN_TEXT_HINT = (
+    "write plain text: remove HTML tags, write `&amp;`, `&nbsp;` … as the characters they stand for, "
+    "and no lone \\ud800–\\udfff escapes"
+)
 _PREVIEW_CHARS = 60
 
 LineOf = Callable[[str], "int | None"]
@@ -82,7 +92,7 @@ def parse_partial_date(value: str) -> tuple[int, int | None, int | None] | None:
     >>> parse_partial_date("2020-06"), parse_partial_date("2020-02-30"), parse_partial_date("2020-13")
     ((2020, 6, None), None, None)
     """
-    match = _PARTIAL_DATE.match(value)
+    match = _PARTIAL_DATE.fullmatch(value)
     if not match:
         return None
     year, month, day = (int(part) if part is not None else None for part in match.groups())
@@ -94,12 +104,34 @@ def parse_partial_date(value: str) -> tuple[int, int | None, int | None] | None:
     return year, month, day
 
 
+def plain_text_problem(value: str) -> str | None:
+    """Why ``value`` is not plain text (markup, a lone surrogate), or None when it is.
+
+    >>> plain_text_problem("Công an <b>tỉnh</b>"), plain_text_problem("a &amp; b")
+    ("HTML markup '<b>'", "HTML markup '&amp;'")
+    >>> plain_text_problem("Tốc độ <50 km/h & an toàn") is None
+    True
+    """
+    markup = _MARKUP.search(value)
+    if markup:
+        return f"HTML markup {_preview(markup.group())}"
+    surrogate = _SURROGATE.search(value)
+    if surrogate:
+        return f"a lone surrogate {surrogate.group()!r}, which is not a character"
+    return None
+
+
 _FORMATS = jsonschema.FormatChecker()
 
 
 @_FORMATS.checks("partial-date")
 def _is_partial_date(value: object) -> bool:
     return not isinstance(value, str) or parse_partial_date(value) is not None
+
+
+@_FORMATS.checks("plain-text")
+def _is_plain_text(value: object) -> bool:
+    return not isinstance(value, str) or plain_text_problem(value) is None
 
 
 @functools.cache
@@ -157,6 +189,8 @@ def _describe(error: jsonschema.ValidationError, pointer: str) -> str:
         return f"{field} is empty or blank"
     if keyword == "maxLength":
         return f"{field} is {len(value)} characters long, more than {expected}"
+    if keyword == "format" and expected == "plain-text":
+        return f"{field} is not plain text: it holds {plain_text_problem(value)}"
     if keyword == "format":
         return f"{field} {_preview(value)} is not a real date in the form YYYY, YYYY-MM or YYYY-MM-DD"
     if keyword == "pattern":
@@ -170,6 +204,8 @@ def _describe(error: jsonschema.ValidationError, pointer: str) -> str:
 
 
 def _hint(error: jsonschema.ValidationError) -> str:
+    if error.validator == "format" and error.validator_value == "plain-text":
+        return PLAIN_TEXT_HINT  # the same fix wherever plain text is required
     subschema: Any = error.schema
     hint = subschema.get("x-hint", "") if isinstance(subschema, Mapping) else ""
     if isinstance(hint, Mapping):

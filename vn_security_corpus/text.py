@@ -18,12 +18,16 @@ import unicodedata
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 # C0 and C1 controls (Unicode category Cc) other than tab and line ends.
 _CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+# Bidirectional controls (embeddings, overrides, isolates, marks): they can make text
+# display differently from what it says, and Vietnamese never needs them.
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 # Space separators other than the plain space, and tabs: become one space.
 _ODD_SPACES = "\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 
 _REMOVALS = (
     ("removed: zero-width characters", re.compile(f"[{_ZERO_WIDTH}]")),
     ("removed: control characters", re.compile(f"[{_CONTROLS}]")),
+    ("removed: bidirectional control characters", re.compile(f"[{_BIDI_CONTROLS}]")),
 )
 _ODD_SPACE = re.compile(f"[{_ODD_SPACES}]")
 _ODD_SPACE_TABLE = str.maketrans(dict.fromkeys(_ODD_SPACES, " "))
