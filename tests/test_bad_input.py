@@ -106,6 +106,13 @@ def test_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
     assert all(isinstance(r, dict) for r in outcome(data, 2800)) and len(outcome(data, 2800)) == 100
 
 
+def test_build_applies_the_size_limit(raw_copy: Callable[..., Path], tmp_path: Path) -> None:
+    raw = raw_copy()
+    largest = max(RAW_FILES, key=lambda p: p.stat().st_size)
+    report = build(raw, tmp_path, "1.0.0", allow_invalid=True, max_file_bytes=largest.stat().st_size - 1)
+    assert [item.file for item in report.rejected] == [largest.name] and report.published == 4
+
+
 def test_symbolic_links_out_of_the_raw_folder_are_refused(tmp_path: Path) -> None:
     raw, elsewhere = tmp_path / "raw", tmp_path / "elsewhere"
     raw.mkdir()
@@ -127,6 +134,9 @@ def test_symbolic_links_out_of_the_raw_folder_are_refused(tmp_path: Path) -> Non
     assert "outside the raw folder" in rejected(raw / "pipe.txt").problems[0].message
     assert "cannot be opened" in rejected(raw / "broken.txt").problems[0].message
     assert [type(r) for r in results["in.txt"]] == [dict]  # a link inside the folder is read
+    report = build(raw, tmp_path / "out", "1.0.0", allow_invalid=True)
+    assert report.published == 1 and [d.file for d in report.duplicates] == ["inside.txt"]
+    assert sorted(item.file for item in report.rejected) == ["absolute.txt", "broken.txt", "out.txt", "pipe.txt"]
 
 
 def test_folders_and_special_files_are_skipped_with_a_notice(raw_copy: Callable[..., Path], tmp_path: Path) -> None:
@@ -150,6 +160,16 @@ def test_bidirectional_controls_are_removed_and_recorded(tmp_path: Path) -> None
     assert isinstance(result, dict) and isinstance(clean, dict)
     assert "removed: bidirectional control characters" in result["source"]["repairs"]
     assert result["text"] == clean["text"].replace("19-6,", "19-6, x", 1)
+
+
+def test_file_names_that_are_not_utf8_are_refused(raw_copy: Callable[..., Path], tmp_path: Path) -> None:
+    raw = raw_copy()
+    with open(os.path.join(os.fsencode(raw), b"bad\xff.txt"), "wb") as stream:  # noqa: PTH118, PTH123
+        stream.write(ARTICLE)
+    report = build(raw, tmp_path, "1.0.0", allow_invalid=True)
+    (item,) = report.rejected
+    assert item.file == "bad\ufffd.txt" and item.problems[0].message == "the file name is not valid UTF-8"
+    assert json.loads((report.path / "manifest.json").read_text(encoding="utf-8"))["rejected"][0]["file"] == item.file
 
 
 def test_validate_prints_one_line_per_problem_and_no_traceback(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .build import build, process
+from .build import BuildReport, build, process
 from .errors import ConfigError, CorpusError, InvalidInputError, Problem, RewriteWarning
 from .load import info, versions
 from .rawfile import DEFAULT_MAX_FILE_BYTES, RawFile, Rejected, find_raw_files, read_raw_file
@@ -71,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
         "--splits", type=_splits, default=DEFAULT_SPLITS, help="split ratios, default train=0.8,validation=0.1,test=0.1"
     )
     build_.add_argument("--shard-rows", type=int, default=None, help="rows per Parquet shard")
+    build_.add_argument(
+        "--allow-invalid",
+        action="store_true",
+        help="publish the valid inputs and record the invalid ones in the manifest (default: publish nothing)",
+    )
     build_.add_argument(
         "--force",
         action="store_true",
@@ -161,39 +166,60 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    options: dict[str, Any] = {"splits": args.splits, "force": args.force, "max_file_bytes": args.max_file_bytes}
+    options: dict[str, Any] = {
+        "splits": args.splits,
+        "allow_invalid": args.allow_invalid,
+        "force": args.force,
+        "max_file_bytes": args.max_file_bytes,
+    }
     if args.shard_rows is not None:
         options["shard_rows"] = args.shard_rows
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", RewriteWarning)
-        warnings.showwarning = _print_warning
-        report = build(args.raw, args.out, args.version, **options)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", RewriteWarning)
+            warnings.showwarning = _print_warning
+            report = build(args.raw, args.out, args.version, **options)
+    except InvalidInputError as error:
+        _print_problems(error.problems, as_json=args.json)
+        if not args.json:
+            print(
+                "nothing written: fix the inputs above, or pass --allow-invalid to publish the valid ones "
+                "and record the others in the manifest",
+                file=sys.stderr,
+            )
+        return INVALID
     for notice in report.notices:
         print(notice, file=sys.stderr)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "version": report.version,
-                    "path": str(report.path),
-                    "written": report.written,
-                    "replaced": report.replaced,
-                    "inputs": report.inputs,
-                    "published": report.published,
-                    "splits": report.splits,
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        print(json.dumps(_report_json(report), ensure_ascii=False, indent=2))
         return OK
+    _print_problems([problem for item in report.rejected for problem in item.problems], as_json=False)
+    for duplicate in report.duplicates:
+        print(f"{Path(args.raw) / duplicate.file}:{duplicate.line}: duplicate of {duplicate.id}", file=sys.stderr)
     splits = ", ".join(f"{name} {rows}" for name, rows in report.splits.items())
-    if report.written:
-        verb = "rewrote" if report.replaced else "built"
-        print(f"{verb} {report.path}: {report.published} articles ({splits}) from {report.inputs} inputs")
-    else:
+    if not report.written:
         print(f"unchanged: {report.path} already holds these {report.published} articles ({splits})")
+        return OK
+    left_out = [f"{len(report.rejected)} rejected"] if report.rejected else []
+    left_out += [f"{len(report.duplicates)} duplicates"] if report.duplicates else []
+    tail = f" ({', '.join(left_out)}: listed in manifest.json)" if left_out else ""
+    verb = "rewrote" if report.replaced else "built"
+    print(f"{verb} {report.path}: {report.published} articles ({splits}) from {report.inputs} inputs{tail}")
     return OK
+
+
+def _report_json(report: BuildReport) -> dict[str, Any]:
+    return {
+        "version": report.version,
+        "path": str(report.path),
+        "written": report.written,
+        "replaced": report.replaced,
+        "inputs": report.inputs,
+        "published": report.published,
+        "splits": report.splits,
+        "rejected": [item.to_dict() for item in report.rejected],
+        "duplicates": [item.to_dict() for item in report.duplicates],
+    }
 
 
 def _print_warning(message: Warning | str, *_: object, **__: object) -> None:
