@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .build import BuildReport, build, process
+from .build import BuildReport, build, process_files
 from .errors import ConfigError, CorpusError, InvalidInputError, Problem, RewriteWarning
 from .load import info, versions
-from .rawfile import DEFAULT_MAX_FILE_BYTES, RawFile, Rejected, find_raw_files, read_raw_file
+from .rawfile import DEFAULT_MAX_FILE_BYTES, RawFile, Rejected, find_raw_files
 from .split import DEFAULT_SPLITS, parse_splits
 from .verify import verify_release
 
@@ -129,9 +129,7 @@ def _inputs(paths: Sequence[Path], max_file_bytes: int) -> Iterator[dict[str, An
             files = [RawFile(path, path.name)]
         else:
             raise ConfigError(f"{path}: no such file or folder")
-        for raw in files:
-            for article in read_raw_file(raw, max_bytes=max_file_bytes):
-                yield process(article, str(raw.path))
+        yield from process_files(files, max_file_bytes=max_file_bytes)
 
 
 def _parse(args: argparse.Namespace) -> int:

@@ -126,7 +126,7 @@ def read_parquet(release: Path, path: Path, **options: Any) -> pa.Table:
     try:
         return pq.read_table(path, **options)
     except (OSError, pa.ArrowException) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        reason = (str(error).strip() or type(error).__name__).splitlines()[0]
         expected = read_manifest(release)["files"].get(path.relative_to(release).as_posix())
         problem = file_problem(path, expected) if expected is not None else None
         if expected is not None and problem is None:
