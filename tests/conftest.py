@@ -35,6 +35,18 @@ def raw_copy(tmp_path: Path) -> Callable[..., Path]:
     return copy
 
 
+def write_corpus(folder: Path, count: int, tag: str = "kỳ") -> Path:
+    """``count`` distinct short raw text files in ``folder``, derived from raw/: the title of article
+    ``i % 5`` with ``(tag i)`` appended, its first paragraphs and its last line."""
+    folder.mkdir(parents=True, exist_ok=True)
+    articles = [[line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()] for path in RAW_FILES]
+    for number in range(count):
+        lines = articles[number % len(articles)]
+        text = "\n\n".join([f"{lines[0]} ({tag} {number})", *lines[1:4], lines[-1]]) + "\n"
+        (folder / f"{number:05d}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def release_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding release 1.0.0 built from raw/ (read-only for tests)."""

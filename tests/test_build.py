@@ -111,7 +111,7 @@ def test_rebuilding_a_version_is_a_no_op_and_other_content_is_refused(
     again = build(raw, tmp_path, "1.0.0")
     assert first.written and not again.written and release_files(again.path) == before
     (raw / "000_815a394d8668fa3a.txt").unlink()
-    with pytest.raises(ReleaseError, match=r"already published with other content.*new version"):
+    with pytest.raises(ReleaseError, match=r"already published from other input.*new version"):
         build(raw, tmp_path, "1.0.0")
     assert release_files(tmp_path / "1.0.0") == before
     assert build(raw, tmp_path, "1.0.1").published == 4

@@ -140,7 +140,9 @@ def test_build_with_invalid_input_exits_1_and_creates_nothing(raw_copy: Callable
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.splitlines() == [
         f"{raw / 'bad.txt'}:1: the file contains NUL bytes: it is binary data, not text; "
-        "fix: remove it from the raw folder (or save the article as UTF-8 text)"
+        "fix: remove it from the raw folder (or save the article as UTF-8 text)",
+        "nothing written: fix the inputs above, or pass --allow-invalid to publish the valid ones "
+        "and record the others in the manifest",
     ]
     assert not (out / "1.0.0").exists()
 

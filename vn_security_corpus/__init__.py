@@ -8,7 +8,7 @@ True
 
 from ._version import __version__
 from .build import BuildReport, build
-from .errors import ConfigError, CorpusError, InvalidInputError, Problem, ReleaseError
+from .errors import ConfigError, CorpusError, InvalidInputError, Problem, ReleaseError, RewriteWarning
 from .load import info, load_dataset, load_pandas, load_table, versions
 from .text import expand_abbreviations, to_tone_style
 from .verify import verify_release
@@ -20,6 +20,7 @@ __all__ = [
     "InvalidInputError",
     "Problem",
     "ReleaseError",
+    "RewriteWarning",
     "__version__",
     "build",
     "expand_abbreviations",

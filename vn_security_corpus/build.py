@@ -1,9 +1,13 @@
-"""The whole flow: raw folder → validated, normalised records → a published release.
+"""The whole flow: raw folder → validated, normalised, deduplicated records → a published release.
+
+Every input (a text file, or one object of a JSON / JSON Lines file) ends in
+exactly one of: published (its record), rejected (every reason) or duplicate
+(the id of the record it duplicates), and the manifest says which.
 
 >>> from pathlib import Path; import tempfile
 >>> report = build(Path(__file__).parent.parent / "raw", Path(tempfile.mkdtemp()), "1.0.0")
->>> report.published, sum(report.splits.values())
-(5, 5)
+>>> report.published, sum(report.splits.values()), report.inputs == report.published + len(report.rejected)
+(5, 5, True)
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from . import schema
+from .dedup import Duplicate, dedupe
 from .errors import ConfigError, InvalidInputError, Problem
 from .normalise import CANONICAL_STYLE, to_article
 from .publish import DEFAULT_SHARD_ROWS, check_version, publish
-from .rawfile import RawArticle, RawFile, Rejected, find_raw_files, read_raw_file
+from .rawfile import DEFAULT_MAX_FILE_BYTES, RawArticle, RawFile, Rejected, find_raw_files, read_raw_file
 from .split import DEFAULT_SPLITS, assign_split, check_splits
 from .text import TONE_STYLES, ToneStyle
 
@@ -28,7 +33,12 @@ _RAW_POINTER = {"/title": "/title", "/text": "/paragraphs", "/date": "/date", "/
 
 @dataclass
 class BuildReport:
-    """What a build did: where it wrote, records per split, and what it rejected."""
+    """What a build did: where it wrote, records per split, and what became of every input.
+
+    ``inputs == published + len(rejected) + len(duplicates)`` always holds.
+    ``written`` is False when the version was already published by the same
+    build (nothing to do); ``replaced`` is True when ``force`` rewrote it.
+    """
 
     version: str
     path: Path
@@ -36,8 +46,10 @@ class BuildReport:
     inputs: int
     published: int
     rejected: list[Rejected] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     written: bool = True
+    replaced: bool = False
 
 
 def process(
@@ -69,11 +81,14 @@ def _raw_pointer(pointer: str) -> str:
 
 
 def process_files(
-    files: Iterable[RawFile], *, tone_style: ToneStyle = CANONICAL_STYLE
+    files: Iterable[RawFile],
+    *,
+    tone_style: ToneStyle = CANONICAL_STYLE,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> Iterator[dict[str, Any] | Rejected]:
     """Every input of ``files`` (an article per text file, an object per JSON item), processed."""
     for raw in files:
-        for article in read_raw_file(raw):
+        for article in read_raw_file(raw, max_bytes=max_file_bytes):
             yield process(article, str(raw.path), tone_style=tone_style)
 
 
@@ -85,6 +100,9 @@ def build(
     splits: Mapping[str, float] = DEFAULT_SPLITS,
     shard_rows: int = DEFAULT_SHARD_ROWS,
     tone_style: ToneStyle = CANONICAL_STYLE,
+    allow_invalid: bool = False,
+    force: bool = False,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> BuildReport:
     """Build release ``out_dir/version`` from the raw files in ``raw_dir``.
 
@@ -92,40 +110,58 @@ def build(
     (hòa, thủy, úy) or ``new`` (hoà, thuỷ, uý); ids and splits do not depend on it.
     Strict: if any input is invalid nothing is written and
     :class:`~vn_security_corpus.errors.InvalidInputError` lists every problem.
+    ``allow_invalid=True`` publishes the valid inputs and lists the others,
+    with their reasons, in the manifest. Files larger than ``max_file_bytes``
+    are rejected unread. A version already published from other input is a
+    ReleaseError saying what changed, unless ``force=True``, which rewrites it
+    (atomically, with a :class:`~vn_security_corpus.errors.RewriteWarning`).
     """
     check_version(version)
     splits = check_splits(splits)
     if tone_style not in TONE_STYLES:
         raise ConfigError(f"tone style {tone_style!r}: choose {' or '.join(TONE_STYLES)}")
+    if max_file_bytes < 1:
+        raise ConfigError(f"max_file_bytes must be at least 1, not {max_file_bytes}")
     if not Path(raw_dir).is_dir():
         raise ConfigError(f"{raw_dir}: the raw folder does not exist or is not a folder")
     files, notices = find_raw_files(Path(raw_dir))
-    by_split: dict[str, list[dict[str, Any]]] = {name: [] for name in splits}
+    records: list[dict[str, Any]] = []
     rejected: list[Rejected] = []
-    raw_sha256: dict[str, str] = {}
-    for result in process_files(files, tone_style=tone_style):
+    for result in process_files(files, tone_style=tone_style, max_file_bytes=max_file_bytes):
         if isinstance(result, Rejected):
             rejected.append(result)
-            raw_sha256[result.file] = result.sha256
         else:
-            by_split[assign_split(result["id"], splits)].append(result)
-            raw_sha256[result["source"]["file"]] = result["source"]["sha256"]
-    if rejected:
+            records.append(result)
+    if rejected and not allow_invalid:
         raise InvalidInputError(problem for item in rejected for problem in item.problems)
-    published = sum(map(len, by_split.values()))
+    rejected.sort(key=lambda item: (item.file, item.line or 0))
+    kept, duplicates = dedupe(records)
+    by_split: dict[str, list[dict[str, Any]]] = {name: [] for name in splits}
+    for record in kept:
+        by_split[assign_split(record["id"], splits)].append(record)
+    raw_sha256 = {r["source"]["file"]: r["source"]["sha256"] for r in records} | {r.file: r.sha256 for r in rejected}
     build_info = {
         "settings": {"splits": splits, "tone_style": tone_style},
-        "counts": {"inputs": published, "published": published, "rejected": 0},
+        "counts": {
+            "inputs": len(records) + len(rejected),
+            "published": len(kept),
+            "rejected": len(rejected),
+            "duplicates": len(duplicates),
+        },
         "inputs": [{"file": name, "sha256": sha256} for name, sha256 in sorted(raw_sha256.items())],
+        "rejected": [item.to_dict() for item in rejected],
+        "duplicates": [item.to_dict() for item in duplicates],
     }
-    path, written = publish(by_split, Path(out_dir), version, build_info=build_info, shard_rows=shard_rows)
+    path, outcome = publish(by_split, Path(out_dir), version, build_info=build_info, shard_rows=shard_rows, force=force)
     return BuildReport(
         version,
         path,
         {name: len(rows) for name, rows in by_split.items() if rows},
-        published,
-        published,
-        rejected,
-        notices,
-        written,
+        inputs=len(records) + len(rejected),
+        published=len(kept),
+        rejected=rejected,
+        duplicates=duplicates,
+        notices=notices,
+        written=outcome != "unchanged",
+        replaced=outcome == "replaced",
     )

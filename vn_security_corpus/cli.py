@@ -10,16 +10,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .build import build, process
-from .errors import ConfigError, CorpusError, InvalidInputError, Problem
+from .build import BuildReport, build, process_files
+from .errors import ConfigError, CorpusError, InvalidInputError, Problem, RewriteWarning
 from .load import info, versions
 from .normalise import CANONICAL_STYLE
-from .rawfile import RawFile, Rejected, find_raw_files, read_raw_file
+from .rawfile import DEFAULT_MAX_FILE_BYTES, RawFile, Rejected, find_raw_files
 from .split import DEFAULT_SPLITS, parse_splits
 from .text import TONE_STYLES, ToneStyle
 from .verify import verify_release
@@ -57,11 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parse.add_argument("--json", action="store_true", help="one compact JSON object per line")
     parse.add_argument("--tone-style", choices=TONE_STYLES, default=CANONICAL_STYLE, help=_TONE_HELP)
+    _add_max_file_bytes(parse)
     parse.set_defaults(run=_parse)
 
     validate = commands.add_parser("validate", help="check raw files or folders; one line per problem")
     validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     validate.add_argument("--json", action="store_true", help="print a JSON report")
+    _add_max_file_bytes(validate)
     validate.set_defaults(run=_validate)
 
     build_ = commands.add_parser("build", help="build a release from a raw folder")
@@ -73,6 +76,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     build_.add_argument("--shard-rows", type=int, default=None, help="rows per Parquet shard")
     build_.add_argument("--tone-style", choices=TONE_STYLES, default=CANONICAL_STYLE, help=_TONE_HELP)
+    build_.add_argument(
+        "--allow-invalid",
+        action="store_true",
+        help="publish the valid inputs and record the invalid ones in the manifest (default: publish nothing)",
+    )
+    build_.add_argument(
+        "--force",
+        action="store_true",
+        help="rewrite a version already published from other input: this rewrites history, prefer a new version",
+    )
+    _add_max_file_bytes(build_)
     build_.add_argument("--json", action="store_true", help="print the summary as JSON")
     build_.set_defaults(run=_build)
 
@@ -93,6 +107,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_max_file_bytes(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-file-bytes",
+        type=int,
+        default=DEFAULT_MAX_FILE_BYTES,
+        metavar="N",
+        help=f"refuse raw files (JSON too) larger than N bytes, unread; default {DEFAULT_MAX_FILE_BYTES}",
+    )
+
+
 def _splits(text: str) -> dict[str, float]:
     try:
         return parse_splits(text)
@@ -100,24 +124,24 @@ def _splits(text: str) -> dict[str, float]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _inputs(paths: Sequence[Path], tone_style: ToneStyle = CANONICAL_STYLE) -> Iterator[dict[str, Any] | Rejected]:
+def _inputs(
+    paths: Sequence[Path], max_file_bytes: int, tone_style: ToneStyle = CANONICAL_STYLE
+) -> Iterator[dict[str, Any] | Rejected]:
     for path in paths:
         if path.is_dir():
             files, notices = find_raw_files(path)
             for notice in notices:
                 print(notice, file=sys.stderr)
-        elif path.exists():
+        elif path.exists() or path.is_symlink():
             files = [RawFile(path, path.name)]
         else:
             raise ConfigError(f"{path}: no such file or folder")
-        for raw in files:
-            for article in read_raw_file(raw):
-                yield process(article, str(raw.path), tone_style=tone_style)
+        yield from process_files(files, tone_style=tone_style, max_file_bytes=max_file_bytes)
 
 
 def _parse(args: argparse.Namespace) -> int:
     problems: list[Problem] = []
-    for result in _inputs(args.files, args.tone_style):
+    for result in _inputs(args.files, args.max_file_bytes, args.tone_style):
         if isinstance(result, Rejected):
             problems.extend(result.problems)
         elif args.json:
@@ -129,7 +153,7 @@ def _parse(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    results = list(_inputs(args.paths))
+    results = list(_inputs(args.paths, args.max_file_bytes))
     problems = [problem for result in results if isinstance(result, Rejected) for problem in result.problems]
     invalid = sum(isinstance(result, Rejected) for result in results)
     if args.json:
@@ -147,34 +171,65 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    options: dict[str, Any] = {"splits": args.splits, "tone_style": args.tone_style}
+    options: dict[str, Any] = {
+        "splits": args.splits,
+        "tone_style": args.tone_style,
+        "allow_invalid": args.allow_invalid,
+        "force": args.force,
+        "max_file_bytes": args.max_file_bytes,
+    }
     if args.shard_rows is not None:
         options["shard_rows"] = args.shard_rows
-    report = build(args.raw, args.out, args.version, **options)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", RewriteWarning)
+            warnings.showwarning = _print_warning
+            report = build(args.raw, args.out, args.version, **options)
+    except InvalidInputError as error:
+        _print_problems(error.problems, as_json=args.json)
+        if not args.json:
+            print(
+                "nothing written: fix the inputs above, or pass --allow-invalid to publish the valid ones "
+                "and record the others in the manifest",
+                file=sys.stderr,
+            )
+        return INVALID
     for notice in report.notices:
         print(notice, file=sys.stderr)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "version": report.version,
-                    "path": str(report.path),
-                    "written": report.written,
-                    "inputs": report.inputs,
-                    "published": report.published,
-                    "splits": report.splits,
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        print(json.dumps(_report_json(report), ensure_ascii=False, indent=2))
         return OK
+    _print_problems([problem for item in report.rejected for problem in item.problems], as_json=False)
+    for duplicate in report.duplicates:
+        print(f"{Path(args.raw) / duplicate.file}:{duplicate.line}: duplicate of {duplicate.id}", file=sys.stderr)
     splits = ", ".join(f"{name} {rows}" for name, rows in report.splits.items())
-    if report.written:
-        print(f"built {report.path}: {report.published} articles ({splits}) from {report.inputs} inputs")
-    else:
+    if not report.written:
         print(f"unchanged: {report.path} already holds these {report.published} articles ({splits})")
+        return OK
+    left_out = [f"{len(report.rejected)} rejected"] if report.rejected else []
+    left_out += [f"{len(report.duplicates)} duplicates"] if report.duplicates else []
+    tail = f" ({', '.join(left_out)}: listed in manifest.json)" if left_out else ""
+    verb = "rewrote" if report.replaced else "built"
+    print(f"{verb} {report.path}: {report.published} articles ({splits}) from {report.inputs} inputs{tail}")
     return OK
+
+
+def _report_json(report: BuildReport) -> dict[str, Any]:
+    return {
+        "version": report.version,
+        "path": str(report.path),
+        "written": report.written,
+        "replaced": report.replaced,
+        "inputs": report.inputs,
+        "published": report.published,
+        "splits": report.splits,
+        "rejected": [item.to_dict() for item in report.rejected],
+        "duplicates": [item.to_dict() for item in report.duplicates],
+    }
+
+
+def _print_warning(message: Warning | str, *_: object, **__: object) -> None:
+    print(f"vn-security-corpus: warning: {message}", file=sys.stderr)
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -55,3 +55,7 @@ class ReleaseError(CorpusError):
 
 class ConfigError(CorpusError):
     """A setting passed to the library is not usable (bad version, split ratios, …)."""
+
+
+class RewriteWarning(UserWarning):
+    """A published version is being rewritten (``force=True``): history changes under its users."""

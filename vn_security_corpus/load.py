@@ -2,7 +2,9 @@
 
 ``version=None`` means the newest release; ``root=None`` means the releases that
 ship inside this package. Nothing here touches the network or runs code from a
-release.
+release: only ``manifest.json`` (JSON) and the Parquet files it lists are read.
+``verify=True`` checks every file's checksum first; a damaged Parquet file is a
+:class:`ReleaseError` naming it, with or without ``verify``.
 
 >>> versions()[-1] == info()["version"]
 True
@@ -22,6 +24,7 @@ import pyarrow.parquet as pq
 from .errors import ConfigError, ReleaseError
 from .publish import VERSION_PATTERN, read_manifest
 from .text import TONE_STYLES, ToneStyle, to_tone_style
+from .verify import check_release, file_problem
 
 if TYPE_CHECKING:
     import datasets
@@ -92,22 +95,28 @@ def load_table(
     columns: Sequence[str] | None = None,
     filters: Filters = None,
     tone_style: ToneStyle | None = None,
+    verify: bool = False,
 ) -> pa.Table:
     """A release (or one split of it) as a ``pyarrow.Table``; does not import ``datasets``.
 
     With ``split=None`` the whole corpus comes back with a ``split`` column.
     ``columns`` and ``filters`` are passed to the Parquet reader. ``tone_style``
     (``traditional`` or ``new``) rewrites title, text, authors and officials in that
-    tone-mark style when the release was built in the other one.
+    tone-mark style when the release was built in the other one. ``verify=True``
+    first checks every file of the release against its manifest.
 
     >>> load_table(split="train", filters=[("date_precision", "=", "day")]).num_rows > 0
     True
     """
+    release = release_path(version, root)
+    if verify:
+        check_release(release)
     files = split_files(version, split, root)
     wanted = [column for column in columns if column != SPLIT_COLUMN] if columns is not None else None
     tables = []
     for name, paths in files.items():
-        table = pq.read_table([str(path) for path in paths], columns=wanted, filters=filters)
+        parts = [read_parquet(release, path, columns=wanted, filters=filters) for path in paths]
+        table = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
         if split is None:
             table = table.append_column(SPLIT_COLUMN, pa.repeat(pa.scalar(name, pa.string()), table.num_rows))
         tables.append(table)
@@ -153,6 +162,27 @@ def _map_strings(array: pa.Array, function: Callable[[str], str]) -> pa.Array:
     return array
 
 
+def read_parquet(release: Path, path: Path, **options: Any) -> pa.Table:
+    """One Parquet file of ``release``; a damaged one is a ReleaseError naming it, never an Arrow traceback.
+
+    A file that cannot be read although it matches its manifest is read with
+    wrong ``options`` (columns, filters): ConfigError.
+    """
+    try:
+        return pq.read_table(path, **options)
+    except (OSError, pa.ArrowException) as error:
+        reason = (str(error).strip() or type(error).__name__).splitlines()[0]
+        expected = read_manifest(release)["files"].get(path.relative_to(release).as_posix())
+        problem = file_problem(path, expected) if expected is not None else None
+        if expected is not None and problem is None:
+            raise ConfigError(f"{path}: cannot be read with these columns and filters ({reason})") from None
+        state = problem.message if problem is not None else "not listed in the manifest"
+        raise ReleaseError(
+            f"{path}: cannot be read as Parquet ({reason}); {state}: restore the release or rebuild it "
+            f"(`vn-security-corpus verify {release}` checks every file)"
+        ) from None
+
+
 def load_pandas(
     version: str | None = None,
     split: str | None = None,
@@ -161,9 +191,12 @@ def load_pandas(
     columns: Sequence[str] | None = None,
     filters: Filters = None,
     tone_style: ToneStyle | None = None,
+    verify: bool = False,
 ) -> pandas.DataFrame:
     """A release (or one split) as a ``pandas.DataFrame``; arguments as :func:`load_table`."""
-    table = load_table(version, split, root=root, columns=columns, filters=filters, tone_style=tone_style)
+    table = load_table(
+        version, split, root=root, columns=columns, filters=filters, tone_style=tone_style, verify=verify
+    )
     frame: pandas.DataFrame = table.to_pandas()
     return frame
 
@@ -175,15 +208,20 @@ def load_dataset(
     root: Path | str | None = None,
     streaming: bool = False,
     tone_style: ToneStyle | None = None,
+    verify: bool = False,
 ) -> Any:
     """A release as a ``datasets.DatasetDict`` (or a ``Dataset`` for one ``split``).
 
     The tables stay in memory: nothing is copied into the ``datasets`` cache.
     With ``streaming=True`` the Parquet files are read lazily
-    (``IterableDatasetDict`` / ``IterableDataset``). ``tone_style`` as in :func:`load_table`.
+    (``IterableDatasetDict`` / ``IterableDataset``): a damaged file then fails
+    during iteration, so pass ``verify=True`` to check checksums first.
+    ``tone_style`` as in :func:`load_table`.
     """
     import datasets
 
+    if verify:
+        check_release(release_path(version, root))
     files = split_files(version, split, root)
     manifest = info(version, root)
     if streaming:

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,10 @@ from .metadata import split_byline
 TEXT_SUFFIXES = (".txt",)
 JSON_SUFFIXES = (".json", ".jsonl")
 SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES
+# Larger files are refused unread (JSON too): an article is a few kB. Raise it for bulk JSON Lines.
+DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024
+# Never follow a link swapped in after the check, never block on a pipe (where the system has them).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 # ` date 2020-06 Title`: optional leading space, the word `date`, a date, the title.
 _HEADER = re.compile(r"\s*date\s+(\S+)(?:\s+(.*))?", re.DOTALL)
@@ -64,24 +70,37 @@ class RawArticle:
 
 @dataclass
 class Rejected:
-    """An input that cannot become a record, with every reason."""
+    """An input that cannot become a record, with every reason.
+
+    >>> Rejected("a.txt", 1, None, [Problem("raw/a.txt", 1, "the file contains only white space")]).to_dict()
+    {'file': 'a.txt', 'line': 1, 'sha256': None, 'reasons': ['a.txt:1: the file contains only white space']}
+    """
 
     file: str
     line: int | None
-    sha256: str
+    sha256: str | None  # None when the file was not read (a link out of the raw folder, unreadable)
     problems: list[Problem]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest entry: each reason as one line naming the file relative to the raw folder."""
+        reasons = [str(replace(problem, file=self.file)) for problem in self.problems]
+        return {"file": self.file, "line": self.line, "sha256": self.sha256, "reasons": reasons}
 
 
 @dataclass
 class RawFile:
-    """A regular file found in the raw folder: where to read it and what to call it."""
+    """A file found in the raw folder: where to read it and what to call it."""
 
     path: Path
     name: str  # relative to the raw folder, / separated: provenance and sort key
+    root: Path | None = None  # the raw folder it was found in: a symbolic link must point inside it
 
 
 def find_raw_files(raw_dir: Path) -> tuple[list[RawFile], list[str]]:
     """The raw files directly inside ``raw_dir``, sorted by name, and notices of what was skipped.
+
+    Folders and special files (pipes, sockets, devices) are skipped with a notice;
+    symbolic links are kept, for :func:`read_raw_file` to check where they point.
 
     >>> files, notices = find_raw_files(Path(__file__).parent.parent / "raw")
     >>> [f.name[:3] for f in files], notices
@@ -91,25 +110,89 @@ def find_raw_files(raw_dir: Path) -> tuple[list[RawFile], list[str]]:
     for path in sorted(raw_dir.iterdir(), key=lambda p: p.name):
         if path.is_dir():
             notices.append(f"{path}: skipped: a folder (raw files are read from the top level of the raw folder only)")
-        elif not path.is_file():
-            notices.append(f"{path}: skipped: not a regular file")
+        elif path.is_file() or path.is_symlink():
+            files.append(RawFile(path, path.name, raw_dir))
         else:
-            files.append(RawFile(path, path.name))
+            notices.append(f"{path}: skipped: not a regular file (a pipe, socket or device)")
     return files, notices
 
 
-def read_raw_file(raw: RawFile, display: str | None = None) -> Iterator[RawArticle | Rejected]:
-    """Every article in one raw file (one for .txt, one per object for .json/.jsonl).
+def read_raw_file(
+    raw: RawFile, display: str | None = None, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> Iterator[RawArticle | Rejected]:
+    """Every input in one raw file (one for .txt, one per object for .json/.jsonl).
 
-    ``display`` is how messages name the file (default: its path).
+    ``display`` is how messages name the file (default: its path). Never raises
+    for bad data: a file that cannot or must not be read is one :class:`Rejected`.
     """
     display = display or str(raw.path)
-    data = raw.path.read_bytes()
+    data = _read_bytes(raw, display, max_bytes)
+    if isinstance(data, Rejected):
+        yield data
+    else:
+        yield from parse_bytes(data, raw.name, display, raw.path.suffix)
+
+
+def _read_bytes(raw: RawFile, display: str, max_bytes: int) -> bytes | Rejected:
+    """The bytes of ``raw``, or why they are refused: a file name that is not UTF-8, a
+    symbolic link out of the raw folder, not a regular file, unreadable, or over ``max_bytes``
+    (never held in memory then, but its SHA-256 is still computed, block by block)."""
+
+    def refuse(message: str, fix: str, sha256: str | None = None) -> Rejected:
+        return Rejected(_printable(raw.name), None, sha256, [Problem(_printable(display), None, message, fix=fix)])
+
+    if _printable(raw.name) != raw.name:
+        return refuse("the file name is not valid UTF-8", "rename the file")
+    linked = raw.path.is_symlink()
+    path = raw.path.resolve() if linked else raw.path
+    if linked and raw.root is not None and not path.is_relative_to(raw.root.resolve()):
+        return refuse(
+            f"a symbolic link to {_printable(str(raw.path.readlink()))}, outside the raw folder: refused "
+            "(a raw folder never reads files elsewhere)",
+            "copy the file into the raw folder instead of linking to it",
+        )
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as error:
+        return refuse(f"cannot be opened: {error.strerror}", "check that the file exists and can be read")
+    with os.fdopen(fd, "rb") as stream:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            return refuse("not a regular file", "keep only regular files in the raw folder")
+        size = status.st_size
+        data = stream.read() if size <= max_bytes else b""
+        if len(data) <= max_bytes and size <= max_bytes:
+            return data
+        digest = hashlib.sha256(data)
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    json_input = raw.path.suffix.lower() in JSON_SUFFIXES
+    what, limit = ("the JSON input", "JSON size limit") if json_input else ("the file", "size limit")
+    return refuse(
+        f"{what} is {max(size, len(data)):,} bytes, over the {limit} of {max_bytes:,} bytes",
+        "split it into smaller files, or raise the limit (build --max-file-bytes N, max_file_bytes=N)",
+        digest.hexdigest(),
+    )
+
+
+def _printable(text: str) -> str:
+    """``text`` with undecodable file-name bytes (surrogate escapes) shown as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def parse_bytes(data: bytes, name: str, display: str, suffix: str | None = None) -> Iterator[RawArticle | Rejected]:
+    """Every input in the bytes of raw file ``name``; the suffix (default: the name's) says how to read them.
+
+    Never raises for bad data: what cannot be read comes back as :class:`Rejected`.
+
+    >>> [(type(a).__name__, a.problems[0].message) for a in parse_bytes(b"", "a.txt", "raw/a.txt")]
+    [('Rejected', 'the file is empty')]
+    """
     sha256 = hashlib.sha256(data).hexdigest()
-    suffix = raw.path.suffix.lower()
+    suffix = (Path(name).suffix if suffix is None else suffix).lower()
     if suffix not in SUFFIXES:
         yield Rejected(
-            raw.name,
+            name,
             None,
             sha256,
             [
@@ -125,13 +208,13 @@ def read_raw_file(raw: RawFile, display: str | None = None) -> Iterator[RawArtic
     try:
         decoded = decode(data)
     except DecodeError as error:
-        yield Rejected(raw.name, error.line, sha256, [Problem(display, error.line, error.message, fix=error.fix)])
+        yield Rejected(name, error.line, sha256, [Problem(display, error.line, error.message, fix=error.fix)])
         return
     if suffix in TEXT_SUFFIXES:
-        yield _parse_or_reject(decoded.text, raw.name, sha256, decoded.encoding, decoded.repairs, display)
+        yield _parse_or_reject(decoded.text, name, sha256, decoded.encoding, decoded.repairs, display)
     else:
         yield from parse_json(
-            decoded.text, raw.name, sha256, decoded.encoding, decoded.repairs, display, lines=suffix == ".jsonl"
+            decoded.text, name, sha256, decoded.encoding, decoded.repairs, display, lines=suffix == ".jsonl"
         )
 
 
@@ -190,70 +273,46 @@ def parse_json(
     text: str, name: str, sha256: str, encoding: str, repairs: list[str], display: str, *, lines: bool
 ) -> Iterator[RawArticle | Rejected]:
     """Each object of a JSON file (one object or a list) or of a JSON Lines file."""
+
+    def reject(line: int | None, message: str, fix: str, pointer: str = "") -> Rejected:
+        return Rejected(name, line, sha256, [Problem(display, line, message, pointer, fix)])
+
+    syntax_fix = "each line of a .jsonl file must be one JSON object" if lines else "fix the JSON syntax"
     try:
         items = list(_json_lines(text) if lines else _json_items(text))
-    except json.JSONDecodeError as error:
-        yield Rejected(
-            name,
-            error.lineno,
-            sha256,
-            [
-                Problem(
-                    display,
-                    error.lineno,
-                    f"not valid JSON: {error.msg} (column {error.colno})",
-                    fix="fix the JSON syntax" if not lines else "each line of a .jsonl file must be one JSON object",
-                )
-            ],
-        )
+    except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
+        yield reject(*_json_error(error), syntax_fix)
         return
     for line, item in items:
-        if isinstance(item, json.JSONDecodeError):
-            yield Rejected(
-                name,
-                line,
-                sha256,
-                [
-                    Problem(
-                        display,
-                        line,
-                        f"not valid JSON: {item.msg} (column {item.colno})",
-                        fix="each line of a .jsonl file must be one JSON object",
-                    )
-                ],
-            )
+        if isinstance(item, ValueError | RecursionError):
+            yield reject(line, _json_error(item)[1], syntax_fix)
         elif not isinstance(item, dict):
-            yield Rejected(
-                name,
+            kind = _JSON_KINDS.get(type(item), "value")
+            yield reject(
                 line,
-                sha256,
-                [
-                    Problem(
-                        display,
-                        line,
-                        f"a JSON {_JSON_KINDS.get(type(item), 'value')} where an article object belongs",
-                        fix="give each article as an object with title and paragraphs or body",
-                    )
-                ],
+                f"a JSON {kind} where an article object belongs",
+                "give each article as an object with title and paragraphs or body",
             )
         elif "source" in item:
-            yield Rejected(
-                name,
-                line,
-                sha256,
-                [
-                    Problem(
-                        display,
-                        line,
-                        "the object sets `source`, which the reader fills in",
-                        "/source",
-                        fix="remove `source` from the input",
-                    )
-                ],
+            yield reject(
+                line, "the object sets `source`, which the reader fills in", "remove `source` from the input", "/source"
             )
         else:
             source = {"file": name, "line": line, "sha256": sha256, "encoding": encoding, "repairs": list(repairs)}
             yield RawArticle({**item, "source": source}, {"": line})
+
+
+def _json_error(error: ValueError | RecursionError) -> tuple[int | None, str]:
+    """The line and message of a JSON parsing error.
+
+    >>> _json_error(RecursionError())
+    (None, 'not valid JSON for an article: nested too deeply')
+    """
+    if isinstance(error, json.JSONDecodeError):
+        return error.lineno, f"not valid JSON: {error.msg} (column {error.colno})"
+    if isinstance(error, RecursionError):
+        return None, "not valid JSON for an article: nested too deeply"
+    return None, "not valid JSON for an article: a number with too many digits"  # int_max_str_digits
 
 
 def _json_lines(text: str) -> Iterator[tuple[int, Any]]:
@@ -261,7 +320,7 @@ def _json_lines(text: str) -> Iterator[tuple[int, Any]]:
         if line.strip():
             try:
                 yield number, json.loads(line)
-            except json.JSONDecodeError as error:
+            except (ValueError, RecursionError) as error:
                 yield number, error
 
 

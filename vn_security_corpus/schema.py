@@ -17,7 +17,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,17 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 # (editable install) they sit in the repository's top-level schema/ folder.
 _SCHEMA_DIRS = (_PACKAGE_DIR / "schema", _PACKAGE_DIR.parent / "schema")
 
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_PARTIAL_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+# What plain text must not hold: markup (HTML/XML tags, comments, CDATA, character
+# references) and lone surrogates (a JSON "\ud800" escape decodes to one; it is no character).
+_MARKUP = re.compile(
+    r"<!--|<!\[CDATA\[|</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+PLAIN_TEXT_HINT = (
+    "write plain text: remove HTML tags, write `&amp;`, `&nbsp;` … as the characters they stand for, "
+    "and no lone \\ud800–\\udfff escapes"
+)
 _PREVIEW_CHARS = 60
 
 LineOf = Callable[[str], "int | None"]
@@ -83,7 +93,7 @@ def parse_partial_date(value: str) -> tuple[int, int | None, int | None] | None:
     >>> parse_partial_date("2020-06"), parse_partial_date("2020-02-30"), parse_partial_date("2020-13")
     ((2020, 6, None), None, None)
     """
-    match = _PARTIAL_DATE.match(value)
+    match = _PARTIAL_DATE.fullmatch(value)
     if not match:
         return None
     year, month, day = (int(part) if part is not None else None for part in match.groups())
@@ -95,12 +105,34 @@ def parse_partial_date(value: str) -> tuple[int, int | None, int | None] | None:
     return year, month, day
 
 
+def plain_text_problem(value: str) -> str | None:
+    """Why ``value`` is not plain text (markup, a lone surrogate), or None when it is.
+
+    >>> plain_text_problem("Công an <b>tỉnh</b>"), plain_text_problem("a &amp; b")
+    ("HTML markup '<b>'", "HTML markup '&amp;'")
+    >>> plain_text_problem("Tốc độ <50 km/h & an toàn") is None
+    True
+    """
+    markup = _MARKUP.search(value)
+    if markup:
+        return f"HTML markup {_preview(markup.group())}"
+    surrogate = _SURROGATE.search(value)
+    if surrogate:
+        return f"a lone surrogate {surrogate.group()!r}, which is not a character"
+    return None
+
+
 _FORMATS = jsonschema.FormatChecker()
 
 
 @_FORMATS.checks("partial-date")
 def _is_partial_date(value: object) -> bool:
     return not isinstance(value, str) or parse_partial_date(value) is not None
+
+
+@_FORMATS.checks("plain-text")
+def _is_plain_text(value: object) -> bool:
+    return not isinstance(value, str) or plain_text_problem(value) is None
 
 
 @functools.cache
@@ -110,25 +142,53 @@ def _validator(name: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema, format_checker=_FORMATS)
 
 
+_FORMAT_CHECKS: dict[str, Callable[[object], bool]] = {"partial-date": _is_partial_date, "plain-text": _is_plain_text}
+
+
 @functools.cache
 def _fast_validator(name: str) -> Callable[[Any], bool]:
     """A yes/no check of schema ``name``, about 50 times faster than ``jsonschema``.
 
-    jsonschema-rs checks the structure; the one custom format, ``partial-date``, is
-    checked here in Python (a format callback from Rust costs more than the whole check).
+    jsonschema-rs checks the structure; this library's formats (``partial-date``,
+    ``plain-text``) are checked here in Python: a format callback from Rust costs more
+    than the whole check.
     """
     schema = load_schema(name)
-    dated = [key for key, sub in schema["properties"].items() if sub.get("format") == "partial-date"]
-    if _count_formats(schema) != len(dated):
-        raise ConfigError(f"{name}.schema.json: only top-level properties may have a format (partial-date)")
+    sites = [(path, _FORMAT_CHECKS[form]) for path, form in _format_sites(schema)]
+    if len(sites) != _count_formats(schema):
+        raise ConfigError(f"{name}.schema.json: a format may sit only under properties or items")
     structure = jsonschema_rs.validator_for(schema, validate_formats=False)
 
     def is_valid(instance: Any) -> bool:
-        return bool(structure.is_valid(instance)) and all(
-            _is_partial_date(instance[key]) for key in dated if key in instance
-        )
+        try:
+            valid = bool(structure.is_valid(instance))
+        except UnicodeEncodeError:  # a lone surrogate has no UTF-8 form: the full check says where
+            return False
+        return valid and all(check(value) for path, check in sites for value in _values_at(instance, path))
 
     return is_valid
+
+
+def _format_sites(schema: Mapping[str, Any], path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    """``(path, format)`` of every format reachable through properties and items ("*": every item)."""
+    if "format" in schema:
+        if schema["format"] not in _FORMAT_CHECKS:
+            raise ConfigError(f"unknown format {schema['format']!r} at {'/'.join(path) or 'the top'}")
+        yield path, schema["format"]
+    for key, sub in schema.get("properties", {}).items():
+        yield from _format_sites(sub, (*path, key))
+    if isinstance(schema.get("items"), Mapping):
+        yield from _format_sites(schema["items"], (*path, "*"))
+
+
+def _values_at(instance: Any, path: tuple[str, ...]) -> Iterator[Any]:
+    if not path:
+        yield instance
+    elif path[0] == "*":
+        for item in instance if isinstance(instance, list) else ():
+            yield from _values_at(item, path[1:])
+    elif isinstance(instance, dict) and path[0] in instance:
+        yield from _values_at(instance[path[0]], path[1:])
 
 
 def _count_formats(schema: Any) -> int:
@@ -198,6 +258,8 @@ def _describe(error: jsonschema.ValidationError, pointer: str) -> str:
         return f"{field} is empty or blank"
     if keyword == "maxLength":
         return f"{field} is {len(value)} characters long, more than {expected}"
+    if keyword == "format" and expected == "plain-text":
+        return f"{field} is not plain text: it holds {plain_text_problem(value)}"
     if keyword == "format":
         return f"{field} {_preview(value)} is not a real date in the form YYYY, YYYY-MM or YYYY-MM-DD"
     if keyword == "pattern":
@@ -211,6 +273,8 @@ def _describe(error: jsonschema.ValidationError, pointer: str) -> str:
 
 
 def _hint(error: jsonschema.ValidationError) -> str:
+    if error.validator == "format" and error.validator_value == "plain-text":
+        return PLAIN_TEXT_HINT  # the same fix wherever plain text is required
     subschema: Any = error.schema
     hint = subschema.get("x-hint", "") if isinstance(subschema, Mapping) else ""
     if isinstance(hint, Mapping):

@@ -29,6 +29,9 @@ from typing import Literal
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 # C0 and C1 controls (Unicode category Cc) other than tab and line ends.
 _CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+# Bidirectional controls (embeddings, overrides, isolates, marks): they can make text
+# display differently from what it says, and Vietnamese never needs them.
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 # Space separators other than the plain space, tabs, and the Unicode line/paragraph
 # separators: each becomes one space.
 _ODD_SPACES = "\t\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -36,12 +39,13 @@ _ODD_SPACES = "\t\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _REMOVALS = (
     ("removed: zero-width characters", re.compile(f"[{_ZERO_WIDTH}]")),
     ("removed: control characters", re.compile(f"[{_CONTROLS}]")),
+    ("removed: bidirectional control characters", re.compile(f"[{_BIDI_CONTROLS}]")),
 )
 _ODD_SPACE = re.compile(f"[{_ODD_SPACES}]")
 # Icelandic eth, used in place of the Vietnamese capital D with stroke.
 _ETH, _D_STROKE = "\u00d0", "\u0110"
 # Any character that one of the repairs above acts on: one scan tells whether to look closer.
-_SUSPECT = re.compile(f"[\r{_ZERO_WIDTH}{_CONTROLS}{_ODD_SPACES}{_ETH}]")
+_SUSPECT = re.compile(f"[\r{_ZERO_WIDTH}{_CONTROLS}{_BIDI_CONTROLS}{_ODD_SPACES}{_ETH}]")
 
 ToneStyle = Literal["traditional", "new"]
 TONE_STYLES: tuple[ToneStyle, ...] = ("traditional", "new")
