@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from vn_security_corpus import InvalidInputError, build, load_table
@@ -132,13 +133,20 @@ def test_strict_build_lists_every_problem_and_creates_nothing(mixed_raw: Path, t
 
 def test_the_duplicate_kept_is_the_first_read_whatever_the_order() -> None:
     def record(file: str, line: int) -> dict[str, Any]:
-        return {"id": "vnsc-0000000000000001", "source": {"file": file, "line": line, "sha256": file}}
+        return {"id": "vnsc-0000000000000001", "_file": file, "_line": line, "_sha256": file}
 
     records = [record("b.txt", 1), record("a.jsonl", 9), record("a.jsonl", 2), record("c.json", 1)]
-    outcomes = {repr(dedupe(order)) for order in itertools.permutations(records)}
+    records.append({"id": "vnsc-0000000000000000", "_file": "z.txt", "_line": 1, "_sha256": "z"})
+    outcomes = set()
+    for order in itertools.permutations(records):
+        kept, duplicates = dedupe(pa.Table.from_pylist(list(order)))
+        outcomes.add(repr((kept.to_pylist(), duplicates)))
     assert len(outcomes) == 1
-    (kept,), duplicates = dedupe(records)
-    assert kept["source"] == {"file": "a.jsonl", "line": 2, "sha256": "a.jsonl"}
+    kept, duplicates = dedupe(pa.Table.from_pylist(records))
+    assert [(row["id"][-1], row["_file"], row["_line"]) for row in kept.to_pylist()] == [
+        ("0", "z.txt", 1),
+        ("1", "a.jsonl", 2),
+    ]
     assert [(d.file, d.line) for d in duplicates] == [("a.jsonl", 9), ("b.txt", 1), ("c.json", 1)]
 
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from vn_security_corpus import CorpusError, build
-from vn_security_corpus.build import process
+from vn_security_corpus.pipeline import process
 from vn_security_corpus.rawfile import (
     DEFAULT_MAX_FILE_BYTES,
     RawArticle,
@@ -93,16 +93,36 @@ def test_undecodable_bytes_are_rejected(tmp_path: Path) -> None:
 
 
 def test_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
-    text, data = tmp_path / "big.txt", tmp_path / "big.jsonl"
+    text, document = tmp_path / "big.txt", tmp_path / "big.json"
     text.write_bytes(ARTICLE)
-    data.write_bytes(b'{"title": "T", "body": "x"}\n' * 100)
+    document.write_bytes(b"[" + b",".join([b'{"title": "T", "body": "x"}'] * 100) + b"]")
     (result,) = read_raw_file(RawFile(text, text.name), max_bytes=len(ARTICLE) - 1)
     assert isinstance(result, Rejected) and result.problems[0].message == (
         f"the file is {len(ARTICLE):,} bytes, over the size limit of {len(ARTICLE) - 1:,} bytes"
     )
     assert result.sha256 == hashlib.sha256(ARTICLE).hexdigest()
-    assert "the JSON input is 2,800 bytes, over the JSON size limit of 1,000 bytes" in str(rejected(data, 1000))
-    assert all(isinstance(r, dict) for r in outcome(data, 2800)) and len(outcome(data, 2800)) == 100
+    assert "the JSON input is 2,801 bytes, over the JSON size limit of 1,000 bytes" in str(rejected(document, 1000))
+    assert all(isinstance(r, dict) for r in outcome(document, 2801)) and len(outcome(document, 2801)) == 100
+
+
+def test_json_lines_are_limited_object_by_object(tmp_path: Path) -> None:
+    lines = tmp_path / "bulk.jsonl"  # any size: read line by line
+    big = json.dumps({"title": "T", "body": "x" * 2000}).encode()
+    lines.write_bytes(b'{"title": "T", "body": "x"}\n' * 50 + big + b"\n" + b'{"title": "U", "body": "y"}\n' * 50)
+    results = outcome(lines, 1000)
+    assert len(results) == 101 and sum(isinstance(r, dict) for r in results) == 100
+    (too_big,) = [r for r in results if isinstance(r, Rejected)]
+    assert too_big.line == 51 and too_big.problems[0].message == (
+        "the JSON object is over the JSON size limit of 1,000 bytes"
+    )
+    assert too_big.sha256 == hashlib.sha256(lines.read_bytes()).hexdigest()
+    assert [r["source"]["line"] for r in results if isinstance(r, dict)][49:51] == [50, 52]
+
+
+def test_json_lines_must_be_utf8(tmp_path: Path) -> None:
+    lines = tmp_path / "wide.jsonl"
+    lines.write_bytes('{"title": "T", "body": "x"}\n'.encode("utf-16"))
+    assert "not UTF-8 (it looks like UTF-16)" in str(rejected(lines))
 
 
 def test_build_applies_the_size_limit(raw_copy: Callable[..., Path], tmp_path: Path) -> None:

@@ -405,8 +405,8 @@ def test_any_bytes_decode_or_raise_decode_error_only(data: bytes) -> None:
 def test_utf8_text_comes_back_unchanged_unless_a_repair_says_why(text: str) -> None:
     try:
         decoded = decode(text.encode("utf-8"))
-    except DecodeError as error:
-        assert "binary data" in error.message or error.message == "the file is empty"
+    except DecodeError as error:  # valid UTF-8 is refused only as binary, empty, or broken mojibake
+        assert "binary data" in error.message or error.message == "the file is empty" or "mojibake" in error.message
         return
     if not decoded.repairs:
         assert decoded.text == text

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import pytest
 
 import vn_security_corpus as vnsc
-from vn_security_corpus.build import process
+from vn_security_corpus.pipeline import process
 from vn_security_corpus.rawfile import RawFile, read_raw_file
 from vn_security_corpus.text import to_tone_style
 

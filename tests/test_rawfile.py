@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from vn_security_corpus.build import process
+from vn_security_corpus.pipeline import process
 from vn_security_corpus.rawfile import RawArticle, RawFile, Rejected, find_raw_files, read_raw_file
 
 from .conftest import RAW_DIR, RAW_FILES

@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from vn_security_corpus.build import process
+from vn_security_corpus.pipeline import process
 from vn_security_corpus.rawfile import RawFile, Rejected, read_raw_file
 from vn_security_corpus.schema import SCHEMA_NAMES, arrow_schema, load_schema, parse_partial_date, validate
 

@@ -7,9 +7,9 @@ True
 """
 
 from ._version import __version__
-from .build import BuildReport, build
 from .errors import ConfigError, CorpusError, InvalidInputError, Problem, ReleaseError, RewriteWarning
 from .load import info, load_dataset, load_pandas, load_table, versions
+from .pipeline import BuildReport, build
 from .text import expand_abbreviations, to_tone_style
 from .verify import verify_release
 

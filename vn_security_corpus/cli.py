@@ -16,16 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .build import BuildReport, build, process_files
+from .engine import ENGINES
 from .errors import ConfigError, CorpusError, InvalidInputError, Problem, RewriteWarning
 from .load import info, versions
 from .normalise import CANONICAL_STYLE
+from .pipeline import BuildReport, build, process_files
 from .rawfile import DEFAULT_MAX_FILE_BYTES, RawFile, Rejected, find_raw_files
 from .split import DEFAULT_SPLITS, parse_splits
 from .text import TONE_STYLES, ToneStyle
 from .verify import verify_release
 
 OK, INVALID, USAGE = 0, 1, 2
+_SHOWN_DUPLICATES = 20  # exact duplicates need no action: the first few, then a count
 _TONE_HELP = "tone marks on oa/oe/uy: traditional (hòa, thủy; default) or new (hoà, thuỷ)"
 
 
@@ -87,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
         help="rewrite a version already published from other input: this rewrites history, prefer a new version",
     )
     _add_max_file_bytes(build_)
+    build_.add_argument("--jobs", type=_positive, default=None, help="worker processes (default: every core)")
+    build_.add_argument("--engine", choices=ENGINES, default="local", help="where the work runs (default: local)")
+    build_.add_argument(
+        "--ray-address", default=None, help="the Ray cluster to use with --engine ray (default: a local one)"
+    )
+    build_.add_argument("--no-progress", action="store_true", help="no progress bars (they show only on a terminal)")
     build_.add_argument("--json", action="store_true", help="print the summary as JSON")
     build_.set_defaults(run=_build)
 
@@ -105,6 +113,16 @@ def _parser() -> argparse.ArgumentParser:
     info_.add_argument("--json", action="store_true", help="print the whole manifest")
     info_.set_defaults(run=_info)
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
 
 
 def _add_max_file_bytes(parser: argparse.ArgumentParser) -> None:
@@ -174,6 +192,10 @@ def _build(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {
         "splits": args.splits,
         "tone_style": args.tone_style,
+        "jobs": args.jobs,
+        "engine": args.engine,
+        "ray_address": args.ray_address,
+        "progress": False if args.no_progress else None,
         "allow_invalid": args.allow_invalid,
         "force": args.force,
         "max_file_bytes": args.max_file_bytes,
@@ -200,8 +222,13 @@ def _build(args: argparse.Namespace) -> int:
         print(json.dumps(_report_json(report), ensure_ascii=False, indent=2))
         return OK
     _print_problems([problem for item in report.rejected for problem in item.problems], as_json=False)
-    for duplicate in report.duplicates:
+    for duplicate in report.duplicates[:_SHOWN_DUPLICATES]:
         print(f"{Path(args.raw) / duplicate.file}:{duplicate.line}: duplicate of {duplicate.id}", file=sys.stderr)
+    if len(report.duplicates) > _SHOWN_DUPLICATES:
+        print(
+            f"… and {len(report.duplicates) - _SHOWN_DUPLICATES} more duplicates (manifest.json lists them all)",
+            file=sys.stderr,
+        )
     splits = ", ".join(f"{name} {rows}" for name, rows in report.splits.items())
     if not report.written:
         print(f"unchanged: {report.path} already holds these {report.published} articles ({splits})")

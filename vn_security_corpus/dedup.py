@@ -1,25 +1,27 @@
 """Exact duplicates: records that share an id (the same normalised title and text) collapse to one.
 
-The record kept is the one read first, by ``(source.file, source.line)``; the
-others are reported as :class:`Duplicate` of its id. That choice depends on the
-records alone, not on the order they arrive in, so any way of producing them
-(one process, many, streamed by id range) keeps the same one.
+The record kept is the one read first, by ``(source.file, source.line)``; the others
+are reported as :class:`Duplicate` of its id. That choice depends on the records alone,
+not on the order they arrive in, so a build with one process or many keeps the same one.
 
->>> a = {"id": "vnsc-1", "source": {"file": "b.txt", "line": 1, "sha256": "b"}}
->>> b = {"id": "vnsc-1", "source": {"file": "a.json", "line": 7, "sha256": "a"}}
->>> kept, duplicates = dedupe([a, b])
->>> [r["source"]["file"] for r in kept], duplicates
-(['a.json'], [Duplicate(file='b.txt', line=1, sha256='b', id='vnsc-1')])
+>>> import pyarrow as pa
+>>> rows = pa.table({"id": ["vnsc-1", "vnsc-1", "vnsc-0"], "_file": ["b.txt", "a.json", "c.txt"],
+...                  "_line": [1, 7, 1], "_sha256": ["b", "a", "c"]})
+>>> kept, duplicates = dedupe(rows)
+>>> kept.column("_file").to_pylist(), duplicates
+(['c.txt', 'a.json'], [Duplicate(file='b.txt', line=1, sha256='b', id='vnsc-1')])
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-Record = TypeVar("Record", bound=Mapping[str, Any])
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Columns that stand beside the record columns while records travel between the stages.
+ORIGIN_FILE, ORIGIN_LINE, ORIGIN_SHA256 = "_file", "_line", "_sha256"
 
 
 @dataclass(frozen=True)
@@ -36,25 +38,18 @@ class Duplicate:
         return asdict(self)
 
 
-def origin(record: Mapping[str, Any]) -> tuple[str, int]:
-    """Where a record was read: ``(source.file, source.line)``, the order of precedence."""
-    return str(record["source"]["file"]), int(record["source"]["line"])
+def dedupe(table: pa.Table) -> tuple[pa.Table, list[Duplicate]]:
+    """``table`` sorted by id with one row per id (the first by file and line), and the
+    other rows as duplicates, in file and line order.
 
-
-def collapse(group: Sequence[Record]) -> tuple[Record, list[Duplicate]]:
-    """The record to publish among records sharing one id, and the others as duplicates of it."""
-    kept, *others = sorted(group, key=origin)
-    return kept, [Duplicate(*origin(other), str(other["source"]["sha256"]), str(kept["id"])) for other in others]
-
-
-def dedupe(records: Iterable[Record]) -> tuple[list[Record], list[Duplicate]]:
-    """One record per id (in id order), and every other input as a duplicate (in file order)."""
-    by_id: dict[str, list[Record]] = defaultdict(list)
-    for record in records:
-        by_id[str(record["id"])].append(record)
-    kept, duplicates = [], []
-    for record_id in sorted(by_id):
-        record, others = collapse(by_id[record_id])
-        kept.append(record)
-        duplicates.extend(others)
-    return kept, sorted(duplicates, key=lambda d: (d.file, d.line))
+    ``table`` holds ``id`` and the origin columns ``_file``, ``_line``, ``_sha256``.
+    """
+    order = pc.sort_indices(table, [("id", "ascending"), (ORIGIN_FILE, "ascending"), (ORIGIN_LINE, "ascending")])
+    table = table.take(order)
+    ids = table.column("id").combine_chunks()
+    first = (
+        pa.concat_arrays([pa.array([True]), pc.not_equal(ids[1:], ids[:-1])]) if len(ids) else pa.array([], pa.bool_())
+    )
+    others = table.filter(pc.invert(first)).select(["id", ORIGIN_FILE, ORIGIN_LINE, ORIGIN_SHA256]).to_pylist()
+    duplicates = [Duplicate(row[ORIGIN_FILE], row[ORIGIN_LINE], row[ORIGIN_SHA256], row["id"]) for row in others]
+    return table.filter(first), sorted(duplicates, key=lambda d: (d.file, d.line))

@@ -272,9 +272,8 @@ _RANK_FORMS = {
 _RANK_LAST_WORD = re.compile(
     " (" + trie_pattern({form.rsplit(" ", 1)[1] for form in _RANK_FORMS}) + ")" + _NOT_WORD_AFTER
 )
-_MAX_RANK_WORDS = max(form.count(" ") + 1 for form in _RANK_FORMS)
-_RANK_LOOKBACK = 32  # characters: more than the first words of any rank
-_LEADING_PUNCTUATION = re.compile(r"^[^\w]+")
+# Every ending of a rank's words ("tá", "Đại tá", "Đô đốc", "Phó Đô đốc"): where looking back stops.
+_RANK_SUFFIXES = frozenset(" ".join(form.split()[-count:]) for form in _RANK_FORMS for count in range(2, 4))
 _NAME_AFTER_RANK = re.compile(r" ([^\W\d_]+(?: [^\W\d_]+){0,5})")
 # Capitalised words that start a job title rather than continue a name ("Trần Phú Hà Giám đốc").
 _TITLE_WORDS = frozenset(
@@ -310,17 +309,21 @@ def find_officials(text: str) -> list[dict[str, str]]:
 
 
 def _rank_ending_at(text: str, space: int, last_word: str) -> str | None:
-    """The canonical rank whose last word follows ``text[space]``, if the words before complete one.
+    """The canonical rank whose last word follows ``text[space]``, if the words before complete one
+    (the longest: "Phó Đô đốc" rather than "Đô đốc").
 
     >>> _rank_ending_at("của (Phó Đô đốc", 11, "đốc"), _rank_ending_at("hội.\\nĐại tá", 8, "tá")
     ('Phó Đô đốc', 'Đại tá')
     """
-    start = max(0, space - _RANK_LOOKBACK)
-    before = text[start:space].split()[int(start > 0) :]  # a first piece may be cut mid-word
-    for count in range(min(len(before), _MAX_RANK_WORDS - 1), 0, -1):  # "Phó Đô đốc" before "Đô đốc"
-        words = before[-count:]
-        words[0] = _LEADING_PUNCTUATION.sub("", words[0])
-        rank = _RANK_FORMS.get(" ".join([*words, last_word]))
-        if rank:
-            return rank
-    return None
+    found, words, end = None, last_word, space
+    while True:
+        start = end
+        while start > 0 and text[start - 1].isalpha():
+            start -= 1
+        words = f"{text[start:end]} {words}"
+        if words not in _RANK_SUFFIXES:
+            return found
+        found = _RANK_FORMS.get(words, found)
+        if start == 0 or text[start - 1] != " ":
+            return found
+        end = start - 1

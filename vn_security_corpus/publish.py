@@ -23,17 +23,22 @@ import secrets
 import shutil
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc
 import pyarrow.parquet as pq
 
 from ._version import __version__
 from .card import render_card
+from .dedup import ORIGIN_FILE, ORIGIN_LINE, ORIGIN_SHA256, Duplicate, dedupe
 from .errors import ConfigError, ReleaseError, RewriteWarning
 from .schema import arrow_schema, schema_sha256
+from .split import assign_split
 
 MANIFEST = "manifest.json"
 CARD = "README.md"
@@ -43,7 +48,7 @@ STAGING_PATTERN = re.compile(rf"\.({VERSION_PATTERN.pattern})\.[0-9a-f]{{16}}\.p
 # What makes two builds of a version the same build; anything else may differ (pyarrow, library version).
 IDENTITY_KEYS = ("content_sha256", "inputs", "settings", "shard_rows", "rejected", "duplicates")
 Outcome = Literal["new", "unchanged", "replaced"]
-DEFAULT_SHARD_ROWS = 50_000
+DEFAULT_SHARD_ROWS = 20_000  # about 100 MB of text: a shard in memory stays well under the 1 GiB budget
 # Every option that changes the bytes is fixed here and recorded in the manifest.
 PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
@@ -68,13 +73,24 @@ def check_version(version: str) -> str:
 
 
 def record_digest(record: Mapping[str, Any]) -> str:
-    """SHA-256 of a record's canonical JSON: the unit of the content hash.
+    """SHA-256 of a record's content: the unit of the content hash (:data:`CONTENT_HASH_METHOD`).
 
-    >>> record_digest({"b": 1, "a": "ạ"}) == record_digest({"a": "ạ", "b": 1})
+    The record's fields other than ``title`` and ``text`` as canonical JSON (sorted keys,
+    no spaces, UTF-8), then NUL, the title, NUL, the text, in UTF-8. (Title and text are
+    almost all of a record and need no escaping: normalised text holds no NUL.)
+
+    >>> record_digest({"b": 1, "title": "T", "text": "ạ"}) == record_digest({"text": "ạ", "title": "T", "b": 1})
     True
     """
-    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    rest = {key: value for key, value in record.items() if key not in ("title", "text")}
+    digest = hashlib.sha256(json.dumps(rest, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
+    digest.update(f"\0{record['title']}\0{record['text']}".encode())
+    return digest.hexdigest()
+
+
+CONTENT_HASH_METHOD = (
+    "sha256 of 'split TAB record_digest LF' per row, splits and rows in published order; record_digest: v2"
+)
 
 
 def content_sha256(rows: Iterable[tuple[str, str]]) -> str:
@@ -106,89 +122,181 @@ def shard_name(split: str, index: int, count: int) -> str:
     return f"{DATA_DIR}/{split}-{index:05d}-of-{count:05d}.parquet"
 
 
-def publish(
-    records: Mapping[str, Sequence[dict[str, Any]]],
-    out_dir: Path,
-    version: str,
-    *,
-    build_info: Mapping[str, Any],
-    shard_rows: int = DEFAULT_SHARD_ROWS,
-    force: bool = False,
-) -> tuple[Path, Outcome]:
-    """Write release ``out_dir/version`` from the records of each split.
+# The columns that travel beside a record from the normalise stage to the shard writer.
+SPLIT, DIGEST = "_split", "_digest"
+_ROW = "_row"
 
-    ``build_info`` goes into the manifest as is (settings, inputs, rejected, …).
-    Empty splits are left out. Returns the release path and what happened:
-    ``new``; ``unchanged`` (the version was already published by the same
-    build); ``replaced`` (it was published from other input and ``force`` rewrote
-    it, with a :class:`~vn_security_corpus.errors.RewriteWarning`). Without
-    ``force``, other input for a published version is a ReleaseError saying what changed.
+
+def spill_schema() -> pa.Schema:
+    """The Arrow schema of records between the stages: the published columns, then the
+    record's split, its digest (see :func:`record_digest`) and where it was read (for dedup)."""
+    extra = [(SPLIT, pa.string()), (DIGEST, pa.string()), (ORIGIN_FILE, pa.string()), (ORIGIN_LINE, pa.int64()),
+             (ORIGIN_SHA256, pa.string())]  # fmt: skip
+    return pa.schema([*arrow_schema(), *(pa.field(name, kind, nullable=False) for name, kind in extra)])
+
+
+def spill_table(records: Sequence[Mapping[str, Any]], splits: Mapping[str, float]) -> pa.Table:
+    """Records as an Arrow table of :func:`spill_schema`, sorted by id (so a shard reads one
+    contiguous range of it). Built column by column: several times faster than row by row."""
+    schema = spill_schema()
+    records = sorted(records, key=lambda record: str(record["id"]))  # cheaper than sorting the table
+    columns: dict[str, list[Any]] = {name: [record[name] for record in records] for name in arrow_schema().names}
+    columns[SPLIT] = [assign_split(record_id, splits) for record_id in columns["id"]]
+    columns[DIGEST] = [record_digest(record) for record in records]
+    columns[ORIGIN_FILE] = [source["file"] for source in columns["source"]]
+    columns[ORIGIN_LINE] = [source["line"] for source in columns["source"]]
+    columns[ORIGIN_SHA256] = [source["sha256"] for source in columns["source"]]
+    return pa.table([pa.array(columns[field.name], field.type) for field in schema], schema=schema)
+
+
+def write_spill(table: pa.Table, path: Path) -> None:
+    """Write records of :func:`spill_schema` as an uncompressed Arrow IPC file (memory-mappable)."""
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    """One Parquet file to write: the records of ``split`` with ``low <= id < high`` (None: unbounded)."""
+
+    split: str
+    index: int
+    count: int
+    low: str | None
+    high: str | None
+
+    @property
+    def name(self) -> str:
+        """The file's path in the release."""
+        return shard_name(self.split, self.index, self.count)
+
+
+@dataclass
+class Shard:
+    """A written shard: its file's checksum and size, its rows' digests in order, the duplicates it dropped."""
+
+    plan: ShardPlan
+    sha256: str
+    bytes: int
+    rows: int
+    arrow_bytes: int
+    digests: list[str]
+    duplicates: list[Duplicate]
+
+
+def plan_shards(ids: Mapping[str, pa.Array], shard_rows: int) -> list[ShardPlan]:
+    """Shards for the records of each split (``ids``: every record's id, repeats allowed): at most
+    ``shard_rows`` distinct ids each, cut by id range, so the plan depends on the ids alone.
+
+    >>> [(p.name, p.low, p.high) for p in plan_shards({"train": pa.array(["c", "a", "b", "a"])}, 2)]
+    [('data/train-00000-of-00002.parquet', None, 'c'), ('data/train-00001-of-00002.parquet', 'c', None)]
     """
-    check_version(version)
     if shard_rows < 1:
         raise ConfigError(f"shard_rows must be at least 1, not {shard_rows}")
-    target = out_dir / version
-    splits = {name: sorted(rows, key=lambda r: str(r["id"])) for name, rows in records.items() if rows}
-    content = content_sha256((name, record_digest(row)) for name, rows in splits.items() for row in rows)
-    identity = {**build_info, "content_sha256": content, "shard_rows": shard_rows}
+    plans = []
+    for split, split_ids in ids.items():
+        unique = pc.unique(split_ids)
+        unique = unique.take(pc.sort_indices(unique)).to_pylist()
+        count = math.ceil(len(unique) / shard_rows)
+        bounds = [None, *unique[shard_rows::shard_rows], None]
+        plans += [ShardPlan(split, index, count, bounds[index], bounds[index + 1]) for index in range(count)]
+    return plans
+
+
+def write_shard(plan: ShardPlan, spills: Sequence[Path], staging: Path) -> Shard:
+    """Write one shard of a release into ``staging``: its records gathered from the spill files,
+    deduplicated, sorted by id, one chunk, fixed options (the same records give the same bytes).
+
+    The spill files are memory-mapped and sorted by id, so the shard's id range is a slice of
+    each; only the light columns are sorted, and the records are copied once.
+    """
+    with ExitStack() as stack:
+        slices = []
+        for spill in spills:
+            table = pa.ipc.open_file(stack.enter_context(pa.memory_map(str(spill)))).read_all()
+            start = 0 if plan.low is None else _count_below(table["id"], plan.low)
+            stop = table.num_rows if plan.high is None else _count_below(table["id"], plan.high)
+            slices.append(table.slice(start, stop - start))
+        candidates = pa.concat_tables(slices)
+        light = candidates.select(["id", ORIGIN_FILE, ORIGIN_LINE, ORIGIN_SHA256, DIGEST])
+        light = light.append_column(_ROW, pa.array(range(candidates.num_rows), pa.int64()))
+        kept, duplicates = dedupe(light.filter(pc.equal(candidates[SPLIT], plan.split)))
+        data = candidates.select(arrow_schema().names).take(kept[_ROW]).combine_chunks()
+        path = staging / plan.name
+        path.parent.mkdir(exist_ok=True)
+        pq.write_table(data, path, **PARQUET_OPTIONS)
+    return Shard(
+        plan,
+        file_sha256(path),
+        path.stat().st_size,
+        data.num_rows,
+        data.nbytes,
+        kept.column(DIGEST).to_pylist(),
+        duplicates,
+    )
+
+
+def _count_below(sorted_ids: pa.ChunkedArray, bound: str) -> int:
+    """How many of ``sorted_ids`` come before ``bound``: where a range of ids starts."""
+    return int(pc.sum(pc.less(sorted_ids, bound)).as_py() or 0)
+
+
+@contextmanager
+def staging_area(out_dir: Path, version: str) -> Iterator[Path]:
+    """A fresh staging folder for release ``out_dir/version``, under the folder's lock.
+
+    Staging folders that killed builds left behind are removed first; this one is
+    removed on the way out, unless :func:`commit_release` renamed it into place. A build
+    that fails leaves no trace: not even ``out_dir``, if it created it.
+    """
+    check_version(version)
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
-    with release_lock(out_dir):
-        _remove_leftovers(out_dir)
-        exchange = None
-        if target.exists():
-            ids = {str(row["id"]) for rows in splits.values() for row in rows}
-            changes = release_changes(target, identity, ids)
-            if not changes:
-                return target, "unchanged"
-            if not force:
-                raise ReleaseError(
-                    f"{target}: version {version} is already published from other input: {'; '.join(changes)}. "
-                    f"A published version never changes: build a new version (e.g. {_next_version(out_dir)}), "
-                    "or pass --force (force=True) to rewrite this one, which rewrites history for everyone who has it"
-                )
-            exchange = _exchange_function()
-            warnings.warn(
-                f"rewriting published version {version} in {out_dir} (force): {'; '.join(changes)}; "
-                "whoever already has this version now holds other data under the same name",
-                RewriteWarning,
-                stacklevel=3,
-            )
-        staging = out_dir / f".{version}.{secrets.token_hex(8)}.partial"
-        staging.mkdir()
-        try:
-            _write_release(staging, splits, version, content, shard_rows, build_info)
-            if exchange is None:
-                staging.rename(target)
-            else:
-                exchange(staging, target)  # staging now holds the old release
-            _fsync(out_dir)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return target, "new" if exchange is None else "replaced"
+    try:
+        with release_lock(out_dir):
+            _remove_leftovers(out_dir)
+            staging = out_dir / f".{version}.{secrets.token_hex(8)}.partial"
+            staging.mkdir()
+            try:
+                yield staging
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+    except BaseException:
+        if created and not any(out_dir.iterdir()):
+            out_dir.rmdir()
+        raise
 
 
-def _write_release(
+def commit_release(
     staging: Path,
-    splits: Mapping[str, Sequence[dict[str, Any]]],
     version: str,
-    content: str,
-    shard_rows: int,
+    shards: Sequence[Shard],
+    *,
     build_info: Mapping[str, Any],
-) -> None:
-    """Shards, card and manifest of a release into the empty folder ``staging``, flushed to disk."""
-    files: dict[str, dict[str, Any]] = {}
+    shard_rows: int,
+    force: bool = False,
+) -> Outcome:
+    """Finish the release written into ``staging`` (its card and manifest) and put it in place.
+
+    Returns ``new``; ``unchanged`` when the version was already published by the same
+    build (``staging`` is then left to be removed); ``replaced`` when it was published from
+    other input and ``force`` rewrote it, with a :class:`~vn_security_corpus.errors.RewriteWarning`.
+    Without ``force``, other input for a published version is a ReleaseError saying what changed.
+    """
+    out_dir, target = staging.parent, staging.parent / version
+    shards = sorted(
+        shards, key=lambda shard: (list(build_info["settings"]["splits"]).index(shard.plan.split), shard.plan.index)
+    )
+    content = content_sha256((shard.plan.split, digest) for shard in shards for digest in shard.digests)
+    files: dict[str, dict[str, Any]] = {
+        shard.plan.name: {"sha256": shard.sha256, "bytes": shard.bytes, "rows": shard.rows} for shard in shards
+    }
     split_info: dict[str, dict[str, Any]] = {}
-    for name, rows in splits.items():
-        table = pa.Table.from_pylist(list(rows), schema=arrow_schema())
-        count = math.ceil(table.num_rows / shard_rows)
-        names = [shard_name(name, index, count) for index in range(count)]
-        for index, relative in enumerate(names):
-            shard = table.slice(index * shard_rows, shard_rows).combine_chunks()
-            path = staging / relative
-            path.parent.mkdir(exist_ok=True)
-            pq.write_table(shard, path, **PARQUET_OPTIONS)
-            files[relative] = {"sha256": file_sha256(path), "bytes": path.stat().st_size, "rows": shard.num_rows}
-        split_info[name] = {"rows": table.num_rows, "arrow_bytes": table.nbytes, "files": names}
+    for shard in shards:
+        entry = split_info.setdefault(shard.plan.split, {"rows": 0, "arrow_bytes": 0, "files": []})
+        entry["rows"] += shard.rows
+        entry["arrow_bytes"] += shard.arrow_bytes
+        entry["files"].append(shard.plan.name)
     manifest = {
         "name": "vn_security_corpus",
         "version": version,
@@ -196,16 +304,41 @@ def _write_release(
         "pyarrow_version": pa.__version__,
         "schema_sha256": schema_sha256(),
         "content_sha256": content,
+        "content_sha256_method": CONTENT_HASH_METHOD,
         "parquet": PARQUET_OPTIONS,
         "shard_rows": shard_rows,
         "splits": split_info,
         **build_info,
     }
+    exchange = None
+    if target.exists():
+        changes = release_changes(target, manifest, staging)
+        if not changes:
+            return "unchanged"
+        if not force:
+            raise ReleaseError(
+                f"{target}: version {version} is already published from other input: {'; '.join(changes)}. "
+                f"A published version never changes: build a new version (e.g. {_next_version(out_dir)}), "
+                "or pass --force (force=True) to rewrite this one, which rewrites history for everyone who has it"
+            )
+        exchange = _exchange_function()
+        warnings.warn(
+            f"rewriting published version {version} in {out_dir} (force): {'; '.join(changes)}; "
+            "whoever already has this version now holds other data under the same name",
+            RewriteWarning,
+            stacklevel=3,
+        )
     (staging / CARD).write_text(render_card(manifest, files), encoding="utf-8")
     files[CARD] = {"sha256": file_sha256(staging / CARD), "bytes": (staging / CARD).stat().st_size}
     manifest["files"] = dict(sorted(files.items()))
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     _fsync_tree(staging)
+    if exchange is None:
+        staging.rename(target)
+    else:
+        exchange(staging, target)  # staging now holds the old release, removed by staging_area
+    _fsync(out_dir)
+    return "new" if exchange is None else "replaced"
 
 
 @contextmanager
@@ -257,17 +390,17 @@ def read_manifest(release: Path) -> dict[str, Any]:
     return manifest
 
 
-def release_changes(release: Path, identity: Mapping[str, Any], ids: set[str]) -> list[str]:
-    """What differs between published ``release`` and a build of it (empty: the same build).
+def release_changes(release: Path, manifest: Mapping[str, Any], staging: Path) -> list[str]:
+    """What differs between published ``release`` and a new build of it (empty: the same build).
 
-    ``identity`` holds the new build's :data:`IDENTITY_KEYS`; ``ids`` its record ids.
+    ``manifest`` is the new build's, whose shards are in ``staging``.
     """
     old = read_manifest(release)
-    if all((old.get(key) or None) == (identity.get(key) or None) for key in IDENTITY_KEYS):
+    if all((old.get(key) or None) == (manifest.get(key) or None) for key in IDENTITY_KEYS):
         return []
     changes = []
     before = {entry["file"]: entry["sha256"] for entry in old.get("inputs", [])}
-    after = {entry["file"]: entry["sha256"] for entry in identity.get("inputs", [])}
+    after = {entry["file"]: entry["sha256"] for entry in manifest.get("inputs", [])}
     for label, names in (
         ("added", after.keys() - before.keys()),
         ("removed", before.keys() - after.keys()),
@@ -275,22 +408,22 @@ def release_changes(release: Path, identity: Mapping[str, Any], ids: set[str]) -
     ):
         if names:
             changes.append(f"inputs {label}: {_some(names)}")
-    published = _published_ids(release, old)
+    published, ids = _published_ids(release, old), _published_ids(staging, manifest)
     added, removed = len(ids - published), len(published - ids)
     if added or removed:
         changes.append(f"records: {added} added, {removed} removed")
-    elif old.get("content_sha256") != identity.get("content_sha256"):
+    elif old.get("content_sha256") != manifest.get("content_sha256"):
         changes.append(
             "records changed, same ids (library "
             f"{old.get('library_version')} → {__version__}, schema {str(old.get('schema_sha256'))[:8]}… → "
             f"{schema_sha256()[:8]}…)"
         )
     for key in ("settings", "shard_rows"):
-        if old.get(key) != identity.get(key):
-            changes.append(f"{key}: {json.dumps(old.get(key))} → {json.dumps(identity.get(key))}")
+        if old.get(key) != manifest.get(key):
+            changes.append(f"{key}: {json.dumps(old.get(key))} → {json.dumps(manifest.get(key))}")
     for key in ("rejected", "duplicates"):
-        if (old.get(key) or []) != (identity.get(key) or []):
-            changes.append(f"{key} inputs: {len(old.get(key) or [])} → {len(identity.get(key) or [])}")
+        if (old.get(key) or []) != (manifest.get(key) or []):
+            changes.append(f"{key} inputs: {len(old.get(key) or [])} → {len(manifest.get(key) or [])}")
     return changes
 
 

@@ -13,6 +13,7 @@ came from, so that every later problem can name its line.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
@@ -22,7 +23,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .decode import DecodeError, decode
 from .errors import Problem
@@ -94,6 +95,7 @@ class RawFile:
     path: Path
     name: str  # relative to the raw folder, / separated: provenance and sort key
     root: Path | None = None  # the raw folder it was found in: a symbolic link must point inside it
+    size: int = 0  # bytes, as listed (a link's own size): for sharing out the work, not trusted
 
 
 def find_raw_files(raw_dir: Path) -> tuple[list[RawFile], list[str]]:
@@ -107,13 +109,17 @@ def find_raw_files(raw_dir: Path) -> tuple[list[RawFile], list[str]]:
     (['000', '001', '002', '003', '004'], [])
     """
     files, notices = [], []
-    for path in sorted(raw_dir.iterdir(), key=lambda p: p.name):
-        if path.is_dir():
-            notices.append(f"{path}: skipped: a folder (raw files are read from the top level of the raw folder only)")
-        elif path.is_file() or path.is_symlink():
-            files.append(RawFile(path, path.name, raw_dir))
-        else:
-            notices.append(f"{path}: skipped: not a regular file (a pipe, socket or device)")
+    with os.scandir(raw_dir) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            path = raw_dir / entry.name
+            if entry.is_dir():
+                notices.append(
+                    f"{path}: skipped: a folder (raw files are read from the top level of the raw folder only)"
+                )
+            elif entry.is_file() or entry.is_symlink():
+                files.append(RawFile(path, entry.name, raw_dir, entry.stat(follow_symlinks=False).st_size))
+            else:
+                notices.append(f"{path}: skipped: not a regular file (a pipe, socket or device)")
     return files, notices
 
 
@@ -124,29 +130,46 @@ def read_raw_file(
 
     ``display`` is how messages name the file (default: its path). Never raises
     for bad data: a file that cannot or must not be read is one :class:`Rejected`.
+    A ``.jsonl`` file is read line by line, so it may be of any size: ``max_bytes``
+    limits each of its objects; it limits other files as a whole.
     """
     display = display or str(raw.path)
-    data = _read_bytes(raw, display, max_bytes)
-    if isinstance(data, Rejected):
-        yield data
-    else:
-        yield from parse_bytes(data, raw.name, display, raw.path.suffix)
+    opened = _open_raw(raw, display)
+    if isinstance(opened, Rejected):
+        yield opened
+        return
+    with opened as stream:
+        if raw.path.suffix.lower() == ".jsonl":
+            yield from _read_json_lines(stream, raw.name, display, max_bytes)
+            return
+        data = stream.read(max_bytes + 1)
+        if len(data) <= max_bytes:
+            yield from parse_bytes(data, raw.name, display, raw.path.suffix)
+            return
+        size = max(os.fstat(stream.fileno()).st_size, len(data))
+        digest = _sha256(stream, hashlib.sha256(data))
+    json_input = raw.path.suffix.lower() in JSON_SUFFIXES
+    what, limit = ("the JSON input", "JSON size limit") if json_input else ("the file", "size limit")
+    yield _refuse(
+        raw,
+        display,
+        f"{what} is {size:,} bytes, over the {limit} of {max_bytes:,} bytes",
+        "split it into smaller files, or raise the limit (build --max-file-bytes N, max_file_bytes=N)",
+        digest,
+    )
 
 
-def _read_bytes(raw: RawFile, display: str, max_bytes: int) -> bytes | Rejected:
-    """The bytes of ``raw``, or why they are refused: a file name that is not UTF-8, a
-    symbolic link out of the raw folder, not a regular file, unreadable, or over ``max_bytes``
-    (never held in memory then, but its SHA-256 is still computed, block by block)."""
-
-    def refuse(message: str, fix: str, sha256: str | None = None) -> Rejected:
-        return Rejected(_printable(raw.name), None, sha256, [Problem(_printable(display), None, message, fix=fix)])
-
+def _open_raw(raw: RawFile, display: str) -> BinaryIO | Rejected:
+    """``raw`` opened for reading, or why it is refused: a file name that is not UTF-8, a
+    symbolic link out of the raw folder, not a regular file, or unreadable."""
     if _printable(raw.name) != raw.name:
-        return refuse("the file name is not valid UTF-8", "rename the file")
+        return _refuse(raw, display, "the file name is not valid UTF-8", "rename the file")
     linked = raw.path.is_symlink()
     path = raw.path.resolve() if linked else raw.path
     if linked and raw.root is not None and not path.is_relative_to(raw.root.resolve()):
-        return refuse(
+        return _refuse(
+            raw,
+            display,
             f"a symbolic link to {_printable(str(raw.path.readlink()))}, outside the raw folder: refused "
             "(a raw folder never reads files elsewhere)",
             "copy the file into the raw folder instead of linking to it",
@@ -154,25 +177,83 @@ def _read_bytes(raw: RawFile, display: str, max_bytes: int) -> bytes | Rejected:
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as error:
-        return refuse(f"cannot be opened: {error.strerror}", "check that the file exists and can be read")
-    with os.fdopen(fd, "rb") as stream:
-        status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode):
-            return refuse("not a regular file", "keep only regular files in the raw folder")
-        size = status.st_size
-        data = stream.read() if size <= max_bytes else b""
-        if len(data) <= max_bytes and size <= max_bytes:
-            return data
-        digest = hashlib.sha256(data)
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    json_input = raw.path.suffix.lower() in JSON_SUFFIXES
-    what, limit = ("the JSON input", "JSON size limit") if json_input else ("the file", "size limit")
-    return refuse(
-        f"{what} is {max(size, len(data)):,} bytes, over the {limit} of {max_bytes:,} bytes",
-        "split it into smaller files, or raise the limit (build --max-file-bytes N, max_file_bytes=N)",
-        digest.hexdigest(),
-    )
+        return _refuse(
+            raw, display, f"cannot be opened: {error.strerror}", "check that the file exists and can be read"
+        )
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return _refuse(raw, display, "not a regular file", "keep only regular files in the raw folder")
+    return os.fdopen(fd, "rb")
+
+
+def _refuse(raw: RawFile, display: str, message: str, fix: str, sha256: str | None = None) -> Rejected:
+    return Rejected(_printable(raw.name), None, sha256, [Problem(_printable(display), None, message, fix=fix)])
+
+
+def _sha256(stream: BinaryIO, digest: Any = None) -> str:
+    """SHA-256 of what remains of ``stream`` (added to ``digest``), read block by block."""
+    digest = digest or hashlib.sha256()
+    for block in iter(lambda: stream.read(1 << 20), b""):
+        digest.update(block)
+    return str(digest.hexdigest())
+
+
+def _read_json_lines(stream: BinaryIO, name: str, display: str, max_bytes: int) -> Iterator[RawArticle | Rejected]:
+    """Each object of a JSON Lines file, read one line at a time (JSON Lines is UTF-8)."""
+    sha256 = _sha256(stream)
+    stream.seek(0)
+
+    def reject(line: int | None, message: str, fix: str) -> Rejected:
+        return Rejected(name, line, sha256, [Problem(display, line, message, fix=fix)])
+
+    head = stream.read(4)
+    stream.seek(0)
+    if b"\x00" in head or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        yield reject(1, "a JSON Lines file that is not UTF-8 (it looks like UTF-16)", "save it as UTF-8")
+        return
+    for number, line in enumerate(_limited_lines(stream, max_bytes), 1):
+        if line is None:
+            yield reject(
+                number,
+                f"the JSON object is over the JSON size limit of {max_bytes:,} bytes",
+                "split it, or raise the limit (build --max-file-bytes N, max_file_bytes=N)",
+            )
+            continue
+        repairs = []
+        if number == 1 and line.startswith(codecs.BOM_UTF8):
+            line, repairs = line[len(codecs.BOM_UTF8) :], ["removed: UTF-8 byte order mark"]
+        if not line.strip():
+            continue
+        try:
+            decoded = decode(line)
+        except DecodeError as error:
+            yield reject(number, error.message, error.fix)
+            continue
+        yield from parse_json(
+            decoded.text,
+            name,
+            sha256,
+            decoded.encoding,
+            repairs + decoded.repairs,
+            display,
+            lines=True,
+            first_line=number,
+        )
+
+
+def _limited_lines(stream: BinaryIO, max_bytes: int) -> Iterator[bytes | None]:
+    """The lines of ``stream`` without their line end; None for a line longer than ``max_bytes``
+    (skipped without holding it in memory)."""
+    while True:
+        line = stream.readline(max_bytes + 1)
+        if not line:
+            return
+        if len(line) <= max_bytes or line.endswith(b"\n"):
+            yield line.rstrip(b"\r\n")
+            continue
+        while line and not line.endswith(b"\n"):
+            line = stream.readline(1 << 20)
+        yield None
 
 
 def _printable(text: str) -> str:
@@ -238,6 +319,15 @@ def _parse_or_reject(
     return parse_text(text, name, sha256, encoding, repairs)
 
 
+def split_lines(text: str) -> list[str]:
+    """``text`` cut at LF, CRLF and CR line ends (``str.split`` when there is no CR: much faster).
+
+    >>> split_lines("a\\r\\nb\\rc\\nd")
+    ['a', 'b', 'c', 'd']
+    """
+    return _LINE_END.split(text) if "\r" in text else text.split("\n")
+
+
 def parse_text(text: str, name: str, sha256: str, encoding: str, repairs: list[str] | None = None) -> RawArticle:
     """Parse the raw text format: an optional ``date`` prefix and the title on the
     first non-blank line, then one paragraph per non-blank line, the last one
@@ -249,7 +339,7 @@ def parse_text(text: str, name: str, sha256: str, encoding: str, repairs: list[s
         repairs.append("line-ends: CRLF → LF")
     elif "\r" in text:
         repairs.append("line-ends: CR → LF")
-    numbered = [(number, line) for number, line in enumerate(_LINE_END.split(text), 1) if line.strip()]
+    numbered = [(number, line) for number, line in enumerate(split_lines(text), 1) if line.strip()]
     source = {"file": name, "line": 1, "sha256": sha256, "encoding": encoding, "repairs": repairs}
     if not numbered:
         return RawArticle({"title": "", "paragraphs": [], "source": source}, {"": 1})
@@ -270,16 +360,25 @@ def parse_text(text: str, name: str, sha256: str, encoding: str, repairs: list[s
 
 
 def parse_json(
-    text: str, name: str, sha256: str, encoding: str, repairs: list[str], display: str, *, lines: bool
+    text: str,
+    name: str,
+    sha256: str,
+    encoding: str,
+    repairs: list[str],
+    display: str,
+    *,
+    lines: bool,
+    first_line: int = 1,
 ) -> Iterator[RawArticle | Rejected]:
-    """Each object of a JSON file (one object or a list) or of a JSON Lines file."""
+    """Each object of a JSON file (one object or a list) or of JSON Lines (``text`` starting at
+    line ``first_line`` of the file)."""
 
     def reject(line: int | None, message: str, fix: str, pointer: str = "") -> Rejected:
         return Rejected(name, line, sha256, [Problem(display, line, message, pointer, fix)])
 
     syntax_fix = "each line of a .jsonl file must be one JSON object" if lines else "fix the JSON syntax"
     try:
-        items = list(_json_lines(text) if lines else _json_items(text))
+        items = list(_json_lines(text, first_line) if lines else _json_items(text))
     except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
         yield reject(*_json_error(error), syntax_fix)
         return
@@ -315,8 +414,8 @@ def _json_error(error: ValueError | RecursionError) -> tuple[int | None, str]:
     return None, "not valid JSON for an article: a number with too many digits"  # int_max_str_digits
 
 
-def _json_lines(text: str) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(_LINE_END.split(text), 1):
+def _json_lines(text: str, first_line: int = 1) -> Iterator[tuple[int, Any]]:
+    for number, line in enumerate(split_lines(text), first_line):
         if line.strip():
             try:
                 yield number, json.loads(line)

@@ -40,6 +40,8 @@ _MARKUP = re.compile(
     r"<!--|<!\[CDATA\[|</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);"
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Every markup or surrogate starts with one of these: one cheap scan clears most text.
+_MAY_NOT_BE_PLAIN = re.compile("[<&\ud800-\udfff]")
 PLAIN_TEXT_HINT = (
     "write plain text: remove HTML tags, write `&amp;`, `&nbsp;` … as the characters they stand for, "
     "and no lone \\ud800–\\udfff escapes"
@@ -132,7 +134,7 @@ def _is_partial_date(value: object) -> bool:
 
 @_FORMATS.checks("plain-text")
 def _is_plain_text(value: object) -> bool:
-    return not isinstance(value, str) or plain_text_problem(value) is None
+    return not isinstance(value, str) or not _MAY_NOT_BE_PLAIN.search(value) or plain_text_problem(value) is None
 
 
 @functools.cache
@@ -147,7 +149,8 @@ _FORMAT_CHECKS: dict[str, Callable[[object], bool]] = {"partial-date": _is_parti
 
 @functools.cache
 def _fast_validator(name: str) -> Callable[[Any], bool]:
-    """A yes/no check of schema ``name``, about 50 times faster than ``jsonschema``.
+    """A yes/no check of schema ``name``, about 50 times faster than ``jsonschema``; it may say
+    no to a valid instance (then :func:`validate` finds no problem), never yes to an invalid one.
 
     jsonschema-rs checks the structure; this library's formats (``partial-date``,
     ``plain-text``) are checked here in Python: a format callback from Rust costs more
@@ -161,10 +164,17 @@ def _fast_validator(name: str) -> Callable[[Any], bool]:
 
     def is_valid(instance: Any) -> bool:
         try:
-            valid = bool(structure.is_valid(instance))
+            if not structure.is_valid(instance):
+                return False
         except UnicodeEncodeError:  # a lone surrogate has no UTF-8 form: the full check says where
             return False
-        return valid and all(check(value) for path, check in sites for value in _values_at(instance, path))
+        # One check of all the strings at a site, joined: it may fail where each alone would
+        # pass (the full check then finds nothing wrong), never the other way round.
+        for path, check in sites:
+            strings = [value for value in _values_at(instance, path) if isinstance(value, str)]
+            if strings and not check("\n".join(strings)):
+                return False
+        return True
 
     return is_valid
 
@@ -181,14 +191,15 @@ def _format_sites(schema: Mapping[str, Any], path: tuple[str, ...] = ()) -> Iter
         yield from _format_sites(schema["items"], (*path, "*"))
 
 
-def _values_at(instance: Any, path: tuple[str, ...]) -> Iterator[Any]:
-    if not path:
-        yield instance
-    elif path[0] == "*":
-        for item in instance if isinstance(instance, list) else ():
-            yield from _values_at(item, path[1:])
-    elif isinstance(instance, dict) and path[0] in instance:
-        yield from _values_at(instance[path[0]], path[1:])
+def _values_at(instance: Any, path: tuple[str, ...]) -> list[Any]:
+    """The values at ``path`` in ``instance`` ("*": every item of a list)."""
+    values = [instance]
+    for key in path:
+        if key == "*":
+            values = [item for value in values if isinstance(value, list) for item in value]
+        else:
+            values = [value[key] for value in values if isinstance(value, dict) and key in value]
+    return values
 
 
 def _count_formats(schema: Any) -> int:

@@ -1,7 +1,7 @@
 """Check a release folder against its manifest: every file present, unchanged, and nothing extra.
 
 >>> from pathlib import Path; import tempfile
->>> from vn_security_corpus.build import build
+>>> from vn_security_corpus import build
 >>> release = build(Path(__file__).parent.parent / "raw", Path(tempfile.mkdtemp()), "1.0.0").path
 >>> verify_release(release)
 []

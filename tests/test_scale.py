@@ -1,0 +1,126 @@
+"""Streaming and parallel builds: the same bytes whatever the number of jobs or the engine; bounded
+work units; progress only on a terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import vn_security_corpus.pipeline as pipeline
+from bench.generate import generate
+from vn_security_corpus import build, load_table, verify_release
+from vn_security_corpus.engine import LocalEngine, engine_for
+from vn_security_corpus.errors import ConfigError
+from vn_security_corpus.rawfile import find_raw_files
+
+SHARD_ROWS = 120  # several shards per split from a few hundred articles
+# Run a command on a pseudo-terminal of 120 columns and print what it shows.
+ON_A_TERMINAL = """
+import fcntl, os, pty, struct, sys, termios
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+while True:
+    try:
+        chunk = os.read(fd, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    sys.stdout.write(chunk.decode(errors="replace"))
+sys.exit(os.waitpid(pid, 0)[1] >> 8)
+"""
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic corpus (bench/generate.py): text files with duplicates and other encodings, JSON Lines."""
+    folder = tmp_path_factory.mktemp("corpus") / "generated"
+    generate(folder, articles=400, seed=11, fmt="both", jsonl_per_file=150)
+    mixed = folder.parent / "mixed"
+    mixed.mkdir()
+    for path in [*(folder / "txt").iterdir(), *(folder / "jsonl").iterdir()]:
+        path.rename(mixed / path.name)
+    return mixed
+
+
+def release_bytes(release: Path) -> dict[str, bytes]:
+    return {p.relative_to(release).as_posix(): p.read_bytes() for p in sorted(release.rglob("*")) if p.is_file()}
+
+
+def test_jobs_and_engines_give_byte_identical_releases(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "CHUNK_FILES", 37)  # many chunks: real parallel work
+    one = build(corpus, tmp_path / "one", "1.0.0", jobs=1, shard_rows=SHARD_ROWS, progress=False)
+    two = build(corpus, tmp_path / "two", "1.0.0", jobs=2, shard_rows=SHARD_ROWS, progress=False)
+    assert one.inputs == 800 and one.published + len(one.duplicates) == one.inputs
+    assert len(one.duplicates) >= 400  # every JSON Lines article repeats a text file's
+    assert sum(len(json.loads((one.path / "manifest.json").read_text())["splits"][s]["files"]) for s in one.splits) > 3
+    assert release_bytes(one.path) == release_bytes(two.path)
+    assert verify_release(two.path) == []
+    assert load_table(root=tmp_path / "two").num_rows == one.published
+
+
+def test_ray_engine_gives_the_same_bytes(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("ray")
+    monkeypatch.setattr(pipeline, "CHUNK_FILES", 101)
+    local = build(corpus, tmp_path / "local", "1.0.0", jobs=1, shard_rows=SHARD_ROWS, progress=False)
+    ray = build(corpus, tmp_path / "ray", "1.0.0", engine="ray", jobs=2, shard_rows=SHARD_ROWS, progress=False)
+    assert release_bytes(local.path) == release_bytes(ray.path)
+
+
+def test_the_shard_plan_and_chunks_do_not_depend_on_jobs(corpus: Path, tmp_path: Path) -> None:
+    files, _ = find_raw_files(corpus)
+    options = pipeline.BuildOptions({"train": 1.0}, "traditional", 1 << 20)
+    chunks = pipeline.chunk_files(files, options, tmp_path)
+    assert [raw for chunk in chunks for raw in chunk.files] == files
+    assert all(
+        sum(raw.size for raw in chunk.files) <= pipeline.CHUNK_BYTES or len(chunk.files) == 1 for chunk in chunks
+    )
+
+
+def test_local_engine_runs_in_process_for_one_job_and_refuses_zero() -> None:
+    with LocalEngine(jobs=1) as engine:
+        assert list(engine.map(os.getpid.__class__.__call__, [])) == []
+        assert set(engine.map(lambda _: os.getpid(), [1, 2, 3])) == {os.getpid()}
+    with pytest.raises(ConfigError, match="jobs must be at least 1"):
+        LocalEngine(jobs=0)
+    with pytest.raises(ConfigError, match="unknown engine 'spark'"):
+        engine_for("spark")
+    with pytest.raises(ConfigError, match="--ray-address needs --engine ray"):
+        engine_for("local", address="ray://x:10001")
+
+
+def test_progress_shows_on_a_terminal_only(corpus: Path, tmp_path: Path) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "vn_security_corpus",
+        "build",
+        "--raw",
+        str(corpus),
+        "--out",
+        str(tmp_path),
+        "--version",
+        "1.0.0",
+        "--jobs",
+        "2",
+    ]
+    piped = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert "\r" not in piped.stderr and "reading" not in piped.stderr
+    assert piped.stdout.startswith(f"built {tmp_path / '1.0.0'}: ")
+    assert "more duplicates (manifest.json lists them all)" in piped.stderr
+    on_terminal = subprocess.run(
+        [sys.executable, "-c", ON_A_TERMINAL, "-m", "vn_security_corpus", *command[3:-4], "--version", "1.0.1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "reading:" in on_terminal.stdout and "file/s" in on_terminal.stdout  # the terminal shows stderr too

@@ -1,0 +1,154 @@
+"""Where the work of a build runs: this process, a pool of local processes, or a Ray cluster.
+
+An engine maps a function over work items and yields the results as they finish
+(in any order: the build's output does not depend on it). Functions, items and
+results are the library's own objects, which ``multiprocessing`` and Ray carry
+between processes; no data file is ever unpickled.
+
+>>> with LocalEngine(jobs=1) as engine:
+...     sorted(engine.map(abs, [-2, 1]))
+[1, 2]
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol, TypeVar
+
+from .errors import ConfigError
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+ENGINES = ("local", "ray")
+_PR_SET_PDEATHSIG = 1
+
+
+class Engine(Protocol):
+    """Maps a function over items, yielding results as they finish."""
+
+    def map(self, function: Callable[[Item], Result], items: Sequence[Item]) -> Iterator[Result]: ...
+
+    def __enter__(self) -> Engine: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class LocalEngine:
+    """``jobs`` worker processes on this machine; with one job, or one item, everything runs
+    in this process. Workers die with the build, even when it is killed (on Linux)."""
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = default_jobs() if jobs is None else jobs
+        if self.jobs < 1:
+            raise ConfigError(f"jobs must be at least 1, not {self.jobs}")
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> LocalEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def map(self, function: Callable[[Item], Result], items: Sequence[Item]) -> Iterator[Result]:
+        """Results of ``function`` on each item, as they finish; at most ``2 * jobs`` run or wait
+        at once, so results never pile up in memory."""
+        if self.jobs == 1 or len(items) <= 1:
+            yield from map(function, items)
+            return
+        if self._pool is None:
+            # spawn, not fork: the parent holds Arrow's threads; and the workers are its own children
+            context = multiprocessing.get_context("spawn")
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                self.jobs, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
+            )
+        pending: set[concurrent.futures.Future[Result]] = set()
+        queue = iter(items)
+        for item in queue:
+            pending.add(self._pool.submit(function, item))
+            if len(pending) >= 2 * self.jobs:
+                done, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+                yield from (future.result() for future in done)
+        for future in concurrent.futures.as_completed(pending):
+            yield future.result()
+
+
+class RayEngine:
+    """Ray Data batch maps on a Ray cluster (``address``), or on a local Ray instance with
+    ``jobs`` CPUs when ``address`` is None. Needs the ``ray`` extra.
+
+    Workers read the raw files and write the release's shards themselves: on a cluster both
+    folders must be on storage every node mounts at the same path.
+    """
+
+    def __init__(self, jobs: int | None = None, address: str | None = None) -> None:
+        try:
+            import ray
+        except ImportError:
+            raise ConfigError(
+                "the ray engine needs Ray: pip install 'vn-security-corpus[ray]' (or use --engine local)"
+            ) from None
+        self._ray = ray
+        self._started = not ray.is_initialized()
+        if self._started:
+            options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": "warning"}
+            if address is None:
+                options["num_cpus"] = default_jobs() if jobs is None else jobs
+            ray.init(address=address, **options)
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        context.print_on_execution_start = False
+
+    def __enter__(self) -> RayEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._started:
+            self._ray.shutdown()
+
+    def map(self, function: Callable[[Item], Result], items: Sequence[Item]) -> Iterator[Result]:
+        """Results of ``function`` on each item through ``ray.data.Dataset.map_batches`` (one item
+        per batch), streamed back as they finish."""
+        if not items:
+            return
+
+        def run(batch: dict[str, Any]) -> dict[str, list[Result]]:
+            return {"result": [function(item) for item in batch["item"]]}
+
+        rows = [{"item": item} for item in items]  # Ray keeps the library's objects as Python objects
+        dataset = self._ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(run, batch_size=1)
+        for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+            yield from batch["result"]
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a worker: ask Linux to kill this process when its parent dies (a killed build leaves
+    no workers behind, still writing into its staging folder)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def engine_for(name: str, jobs: int | None = None, address: str | None = None) -> Engine:
+    """The engine called ``name`` (``local`` or ``ray``)."""
+    if name == "local":
+        if address is not None:
+            raise ConfigError("--ray-address needs --engine ray")
+        return LocalEngine(jobs)
+    if name == "ray":
+        return RayEngine(jobs, address)
+    raise ConfigError(f"unknown engine {name!r}; choose {' or '.join(ENGINES)}")
