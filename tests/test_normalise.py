@@ -158,6 +158,13 @@ def test_layouts_seen_in_the_wild_parse_into_the_same_fields(path: Path, layout:
     assert {f: record[f] for f in FIELDS} == {f: original[f] for f in FIELDS}
 
 
+def test_blank_paragraphs_are_dropped_and_the_drop_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "blank.jsonl"
+    path.write_text('{"title": "Tiêu đề", "paragraphs": ["Đoạn một.", " ", "\\u200b"]}\n', encoding="utf-8")
+    record = record_of(path)
+    assert record["text"] == "Đoạn một." and "removed: empty paragraphs" in record["source"]["repairs"]
+
+
 def test_no_byline_and_no_date_prefix(tmp_path: Path) -> None:
     lines = RAW_FILES[1].read_text(encoding="utf-8").split("\n")
     lines[0] = lines[0].replace(" date 2020-06 ", "")

@@ -103,7 +103,7 @@ def test_problems_name_file_line_pointer_and_fix(tmp_path: Path, text: str, expe
 
 def test_every_problem_is_reported_not_only_the_first(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"title": "", "paragraphs": ["a", " "], "date": "2020-02-30", "extra": 1}\n', encoding="utf-8")
+    path.write_text('{"title": "", "paragraphs": ["a", 7], "date": "2020-02-30", "extra": 1}\n', encoding="utf-8")
     (article,) = read_raw_file(RawFile(path, path.name))
     result = process(article, "bad.jsonl")
     assert isinstance(result, Rejected)

@@ -14,7 +14,9 @@ True
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import ConfigError, ReleaseError
-from .publish import VERSION_PATTERN, read_manifest
+from .publish import MANIFEST, VERSION_PATTERN, read_manifest
 from .text import TONE_STYLES, ToneStyle, to_tone_style
 from .verify import check_release, file_problem
 
@@ -73,18 +75,42 @@ def info(version: str | None = None, root: Path | str | None = None) -> dict[str
     return read_manifest(release_path(version, root))
 
 
+@dataclass(frozen=True)
+class ReleaseIndex:
+    """What loading needs from a release's manifest: its splits' files, tone style and content hash."""
+
+    splits: dict[str, tuple[str, ...]]
+    tone_style: ToneStyle
+    content_sha256: str
+
+
+def release_index(release: Path) -> ReleaseIndex:
+    """The :class:`ReleaseIndex` of ``release``, parsed once per version of its manifest (a manifest
+    lists every raw input, tens of MB for a large corpus: parsing it again on each load would show)."""
+    status = (release / MANIFEST).stat() if (release / MANIFEST).exists() else None
+    return _release_index(release, status.st_mtime_ns if status else 0, status.st_size if status else 0)
+
+
+@functools.lru_cache(maxsize=32)
+def _release_index(release: Path, _mtime_ns: int, _size: int) -> ReleaseIndex:
+    manifest = read_manifest(release)
+    splits = {name: tuple(split["files"]) for name, split in manifest["splits"].items()}
+    style: ToneStyle = manifest.get("settings", {}).get("tone_style", "traditional")
+    return ReleaseIndex(splits, style, manifest["content_sha256"])
+
+
 def split_files(
     version: str | None = None, split: str | None = None, root: Path | str | None = None
 ) -> dict[str, list[Path]]:
     """The Parquet files of each split (or of ``split`` alone) of a release."""
     release = release_path(version, root)
-    splits: dict[str, Any] = read_manifest(release)["splits"]
+    splits = release_index(release).splits
     if split is not None and split not in splits:
         raise ReleaseError(
             f"{release}: no split {split!r} (splits without records are not published); splits: {', '.join(splits)}"
         )
     names = [split] if split is not None else list(splits)
-    return {name: [release / file for file in splits[name]["files"]] for name in names}
+    return {name: [release / file for file in splits[name]] for name in names}
 
 
 def load_table(
@@ -121,15 +147,9 @@ def load_table(
             table = table.append_column(SPLIT_COLUMN, pa.repeat(pa.scalar(name, pa.string()), table.num_rows))
         tables.append(table)
     table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-    if tone_style is not None and tone_style != release_tone_style(version, root):
+    if tone_style is not None and tone_style != release_index(release).tone_style:
         table = restyle_table(table, tone_style)
     return table
-
-
-def release_tone_style(version: str | None = None, root: Path | str | None = None) -> ToneStyle:
-    """The tone-mark style a release was built in (releases before the option: traditional)."""
-    style: ToneStyle = info(version, root).get("settings", {}).get("tone_style", "traditional")
-    return style
 
 
 def restyle_table(table: pa.Table, tone_style: ToneStyle) -> pa.Table:
@@ -223,25 +243,25 @@ def load_dataset(
     if verify:
         check_release(release_path(version, root))
     files = split_files(version, split, root)
-    manifest = info(version, root)
+    index = release_index(release_path(version, root))
     if streaming:
         streamed = datasets.load_dataset(
             "parquet", data_files={name: [str(p) for p in paths] for name, paths in files.items()}, streaming=True
         )
-        if tone_style is not None and tone_style != release_tone_style(version, root):
+        if tone_style is not None and tone_style != index.tone_style:
             streamed = streamed.with_format("arrow").map(
                 restyle_table, batched=True, fn_kwargs={"tone_style": tone_style}
             )
             streamed = streamed.with_format(None)
         return streamed[split] if split is not None else streamed
     loaded = datasets.DatasetDict(
-        {name: _in_memory_dataset(version, name, root, manifest, tone_style) for name in files}
+        {name: _in_memory_dataset(version, name, root, index.content_sha256, tone_style) for name in files}
     )
     return loaded[split] if split is not None else loaded
 
 
 def _in_memory_dataset(
-    version: str | None, split: str, root: Path | str | None, manifest: dict[str, Any], tone_style: ToneStyle | None
+    version: str | None, split: str, root: Path | str | None, content_sha256: str, tone_style: ToneStyle | None
 ) -> datasets.Dataset:
     import datasets
     from datasets.table import InMemoryTable
@@ -249,7 +269,7 @@ def _in_memory_dataset(
     table = load_table(version, split, root=root, tone_style=tone_style)
     features = datasets.Features.from_arrow_schema(table.schema)
     # The content hash (and the style) names the data exactly: datasets need not hash the table again.
-    fingerprint = f"vnsc-{manifest['content_sha256'][:24]}-{split}-{tone_style or 'as-built'}"
+    fingerprint = f"vnsc-{content_sha256[:24]}-{split}-{tone_style or 'as-built'}"
     return datasets.Dataset(
         InMemoryTable(table),
         info=datasets.DatasetInfo(features=features),

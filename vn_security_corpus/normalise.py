@@ -58,7 +58,9 @@ def to_article(raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYL
     if canonical != cleaned:
         repairs.append("tone-style: oa/oe/uy syllables rewritten in the traditional style (hòa, khỏe, thủy)")
     title, byline, *lines = canonical.split("\n")
-    paragraphs = [line for line in lines if line]  # a paragraph may have held only invisible characters
+    paragraphs = [line for line in lines if line]
+    if len(paragraphs) < len(lines):  # blank, or only invisible characters
+        repairs.append("removed: empty paragraphs")
     text = "\n\n".join(paragraphs)
     date, conflicts = article_date(raw.get("date"), paragraphs)
     repairs.extend(conflicts)

@@ -40,6 +40,8 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLO
 # ` date 2020-06 Title`: optional leading space, the word `date`, a date, the title.
 _HEADER = re.compile(r"\s*date\s+(\S+)(?:\s+(.*))?", re.DOTALL)
 _LINE_END = re.compile(r"\r\n|\r|\n")
+# A JSON escape of a UTF-16 surrogate: only these can put a lone surrogate into a string.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
 
 
@@ -382,6 +384,7 @@ def parse_json(
     except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
         yield reject(*_json_error(error), syntax_fix)
         return
+    escapes_surrogates = _SURROGATE_ESCAPE.search(text) is not None
     for line, item in items:
         if isinstance(item, ValueError | RecursionError):
             yield reject(line, _json_error(item)[1], syntax_fix)
@@ -392,6 +395,12 @@ def parse_json(
                 f"a JSON {kind} where an article object belongs",
                 "give each article as an object with title and paragraphs or body",
             )
+        elif escapes_surrogates and _holds_lone_surrogate(item):
+            yield reject(
+                line,
+                "the object holds a lone surrogate escape (\\ud800 to \\udfff), which stands for no character",
+                "remove the escape, or write the character it was meant to be",
+            )
         elif "source" in item:
             yield reject(
                 line, "the object sets `source`, which the reader fills in", "remove `source` from the input", "/source"
@@ -399,6 +408,23 @@ def parse_json(
         else:
             source = {"file": name, "line": line, "sha256": sha256, "encoding": encoding, "repairs": list(repairs)}
             yield RawArticle({**item, "source": source}, {"": line})
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    """Whether a parsed JSON value holds a lone surrogate anywhere (it has no UTF-8 form).
+
+    >>> _holds_lone_surrogate({"title": ["\\ud800"]}), _holds_lone_surrogate({"title": "😀"})
+    (True, False)
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_holds_lone_surrogate(key) or _holds_lone_surrogate(item) for key, item in value.items())
+    return isinstance(value, list) and any(map(_holds_lone_surrogate, value))
 
 
 def _json_error(error: ValueError | RecursionError) -> tuple[int | None, str]:

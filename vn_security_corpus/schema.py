@@ -34,18 +34,6 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 _SCHEMA_DIRS = (_PACKAGE_DIR / "schema", _PACKAGE_DIR.parent / "schema")
 
 _PARTIAL_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
-# What plain text must not hold: markup (HTML/XML tags, comments, CDATA, character
-# references) and lone surrogates (a JSON "\ud800" escape decodes to one; it is no character).
-_MARKUP = re.compile(
-    r"<!--|<!\[CDATA\[|</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);"
-)
-_SURROGATE = re.compile("[\ud800-\udfff]")
-# Every markup or surrogate starts with one of these: one cheap scan clears most text.
-_MAY_NOT_BE_PLAIN = re.compile("[<&\ud800-\udfff]")
-PLAIN_TEXT_HINT = (
-    "write plain text: remove HTML tags, write `&amp;`, `&nbsp;` … as the characters they stand for, "
-    "and no lone \\ud800–\\udfff escapes"
-)
 _PREVIEW_CHARS = 60
 
 LineOf = Callable[[str], "int | None"]
@@ -107,34 +95,12 @@ def parse_partial_date(value: str) -> tuple[int, int | None, int | None] | None:
     return year, month, day
 
 
-def plain_text_problem(value: str) -> str | None:
-    """Why ``value`` is not plain text (markup, a lone surrogate), or None when it is.
-
-    >>> plain_text_problem("Công an <b>tỉnh</b>"), plain_text_problem("a &amp; b")
-    ("HTML markup '<b>'", "HTML markup '&amp;'")
-    >>> plain_text_problem("Tốc độ <50 km/h & an toàn") is None
-    True
-    """
-    markup = _MARKUP.search(value)
-    if markup:
-        return f"HTML markup {_preview(markup.group())}"
-    surrogate = _SURROGATE.search(value)
-    if surrogate:
-        return f"a lone surrogate {surrogate.group()!r}, which is not a character"
-    return None
-
-
 _FORMATS = jsonschema.FormatChecker()
 
 
 @_FORMATS.checks("partial-date")
 def _is_partial_date(value: object) -> bool:
     return not isinstance(value, str) or parse_partial_date(value) is not None
-
-
-@_FORMATS.checks("plain-text")
-def _is_plain_text(value: object) -> bool:
-    return not isinstance(value, str) or not _MAY_NOT_BE_PLAIN.search(value) or plain_text_problem(value) is None
 
 
 @functools.cache
@@ -144,7 +110,7 @@ def _validator(name: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema, format_checker=_FORMATS)
 
 
-_FORMAT_CHECKS: dict[str, Callable[[object], bool]] = {"partial-date": _is_partial_date, "plain-text": _is_plain_text}
+_FORMAT_CHECKS: dict[str, Callable[[object], bool]] = {"partial-date": _is_partial_date}
 
 
 @functools.cache
@@ -152,9 +118,8 @@ def _fast_validator(name: str) -> Callable[[Any], bool]:
     """A yes/no check of schema ``name``, about 50 times faster than ``jsonschema``; it may say
     no to a valid instance (then :func:`validate` finds no problem), never yes to an invalid one.
 
-    jsonschema-rs checks the structure; this library's formats (``partial-date``,
-    ``plain-text``) are checked here in Python: a format callback from Rust costs more
-    than the whole check.
+    jsonschema-rs checks the structure; this library's format (``partial-date``) is checked
+    here in Python: a format callback from Rust costs more than the whole check.
     """
     schema = load_schema(name)
     sites = [(path, _FORMAT_CHECKS[form]) for path, form in _format_sites(schema)]
@@ -269,8 +234,9 @@ def _describe(error: jsonschema.ValidationError, pointer: str) -> str:
         return f"{field} is empty or blank"
     if keyword == "maxLength":
         return f"{field} is {len(value)} characters long, more than {expected}"
-    if keyword == "format" and expected == "plain-text":
-        return f"{field} is not plain text: it holds {plain_text_problem(value)}"
+    if keyword == "not" and isinstance(expected, Mapping) and "pattern" in expected and isinstance(value, str):
+        found = re.search(expected["pattern"], value)  # the schemas' one such rule: no markup in plain text
+        return f"{field} is not plain text: it holds HTML markup {_preview(found.group() if found else value)}"
     if keyword == "format":
         return f"{field} {_preview(value)} is not a real date in the form YYYY, YYYY-MM or YYYY-MM-DD"
     if keyword == "pattern":
@@ -284,8 +250,6 @@ def _describe(error: jsonschema.ValidationError, pointer: str) -> str:
 
 
 def _hint(error: jsonschema.ValidationError) -> str:
-    if error.validator == "format" and error.validator_value == "plain-text":
-        return PLAIN_TEXT_HINT  # the same fix wherever plain text is required
     subschema: Any = error.schema
     hint = subschema.get("x-hint", "") if isinstance(subschema, Mapping) else ""
     if isinstance(hint, Mapping):
