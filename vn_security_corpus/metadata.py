@@ -295,8 +295,8 @@ def find_officials(text: str) -> list[dict[str, str]]:
     found: dict[tuple[str, str], None] = {}
     for last in _RANK_LAST_WORD.finditer(text):
         rank = _rank_ending_at(text, last.start(), last.group(1))
-        following = _NAME_AFTER_RANK.match(text, last.end())
-        if rank is None or not following:
+        following = _NAME_AFTER_RANK.match(text, last.end()) if rank else None
+        if rank is None or following is None:
             continue
         words: list[str] = []
         for word in following.group(1).split(" "):

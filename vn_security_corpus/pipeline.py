@@ -32,7 +32,6 @@ from .errors import ConfigError, InvalidInputError, Problem
 from .normalise import CANONICAL_STYLE, to_article
 from .publish import (
     DEFAULT_SHARD_ROWS,
-    SPLIT,
     Shard,
     ShardPlan,
     check_version,
@@ -44,7 +43,7 @@ from .publish import (
     write_spill,
 )
 from .rawfile import DEFAULT_MAX_FILE_BYTES, RawArticle, RawFile, Rejected, find_raw_files, read_raw_file
-from .split import DEFAULT_SPLITS, check_splits
+from .split import DEFAULT_SPLITS, assign_split, check_splits
 from .text import TONE_STYLES, ToneStyle
 
 # A worker's chunk of raw files: big enough to keep workers busy, small enough to stay in memory.
@@ -130,13 +129,18 @@ class Chunk:
 
     files: tuple[RawFile, ...]
     options: BuildOptions
-    spill: Path
+    spill_dir: Path
+    index: int
+
+    def spill(self, split: str) -> Path:
+        """The file where this chunk's records of ``split`` go."""
+        return self.spill_dir / f"{self.index:06d}-{split}.arrow"
 
 
 @dataclass
 class ChunkResult:
-    """What one chunk gave: its records' ids per split (the records are in the spill file),
-    the inputs it rejected, and the SHA-256 of each raw file it read."""
+    """What one chunk gave: its records' ids per split (the records are in the chunk's spill
+    file of each split), the inputs it rejected, and the SHA-256 of each raw file it read."""
 
     chunk: Chunk
     ids: dict[str, list[str]]
@@ -151,7 +155,7 @@ class ChunkResult:
 
 def process_chunk(chunk: Chunk) -> ChunkResult:
     """Read, validate and normalise the raw files of ``chunk``; write its records, sorted by id,
-    to the chunk's spill file (the map stage of a build, run by the workers)."""
+    to the chunk's spill file of each split (the map stage of a build, run by the workers)."""
     options = chunk.options
     records: list[dict[str, Any]] = []
     rejected: list[Rejected] = []
@@ -164,12 +168,12 @@ def process_chunk(chunk: Chunk) -> ChunkResult:
             else:
                 records.append(result)
                 inputs[result["source"]["file"]] = result["source"]["sha256"]
-        table = spill_table(records, options.splits)
-    ids: dict[str, list[str]] = {}
-    if table.num_rows:
-        write_spill(table, chunk.spill)
-        for split, record_id in zip(table.column(SPLIT).to_pylist(), table.column("id").to_pylist(), strict=True):
-            ids.setdefault(split, []).append(record_id)
+        by_split: dict[str, list[dict[str, Any]]] = {}
+        for record in records:
+            by_split.setdefault(assign_split(record["id"], options.splits), []).append(record)
+        for split, split_records in by_split.items():
+            write_spill(spill_table(split_records), chunk.spill(split))
+    ids = {split: [record["id"] for record in split_records] for split, split_records in by_split.items()}
     return ChunkResult(chunk, ids, rejected, inputs)
 
 
@@ -215,7 +219,7 @@ def chunk_files(files: Sequence[RawFile], options: BuildOptions, spill_dir: Path
             size = 0
         chunks[-1].append(raw)
         size += raw.size
-    return [Chunk(tuple(part), options, spill_dir / f"{index:06d}.arrow") for index, part in enumerate(chunks) if part]
+    return [Chunk(tuple(part), options, spill_dir, index) for index, part in enumerate(chunks) if part]
 
 
 def build(
@@ -247,8 +251,8 @@ def build(
     (atomically, with a :class:`~vn_security_corpus.errors.RewriteWarning`).
 
     The work streams through ``jobs`` processes (default: every core) in two
-    stages: chunks of raw files become records, written sorted by id to spill
-    files; then each shard gathers its id range from them. Memory stays bounded
+    stages: chunks of raw files become records, written sorted by id to a spill
+    file per split; then each shard gathers its id range from its split's files. Memory stays bounded
     by the chunk and shard sizes, and the release is byte-identical whatever
     ``jobs`` or ``engine`` (``local``, or ``ray`` with an optional
     ``ray_address``). ``progress`` shows progress bars (default: on a terminal).
@@ -276,8 +280,10 @@ def build(
             for split, split_ids in result.ids.items():
                 ids[split] += split_ids
         plans = plan_shards({split: pa.array(split_ids, pa.string()) for split, split_ids in ids.items()}, shard_rows)
-        spills = tuple(result.chunk.spill for result in results if result.records)
-        tasks = [ShardTask(plan, spills, staging) for plan in plans]
+        tasks = [
+            ShardTask(plan, tuple(r.chunk.spill(plan.split) for r in results if plan.split in r.ids), staging)
+            for plan in plans
+        ]
         shards = list(_progress(workers.map(write_shard_task, tasks), len(tasks), "shards", progress))
         shutil.rmtree(spill_dir)
         duplicates = sorted((d for shard in shards for d in shard.duplicates), key=lambda d: (d.file, d.line))

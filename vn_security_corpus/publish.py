@@ -38,7 +38,6 @@ from .card import render_card
 from .dedup import ORIGIN_FILE, ORIGIN_LINE, ORIGIN_SHA256, Duplicate, dedupe
 from .errors import ConfigError, ReleaseError, RewriteWarning
 from .schema import arrow_schema, schema_sha256
-from .split import assign_split
 
 MANIFEST = "manifest.json"
 CARD = "README.md"
@@ -122,26 +121,24 @@ def shard_name(split: str, index: int, count: int) -> str:
     return f"{DATA_DIR}/{split}-{index:05d}-of-{count:05d}.parquet"
 
 
-# The columns that travel beside a record from the normalise stage to the shard writer.
-SPLIT, DIGEST = "_split", "_digest"
+# The column that travels beside a record from the normalise stage to the shard writer.
+DIGEST = "_digest"
 _ROW = "_row"
 
 
 def spill_schema() -> pa.Schema:
     """The Arrow schema of records between the stages: the published columns, then the
-    record's split, its digest (see :func:`record_digest`) and where it was read (for dedup)."""
-    extra = [(SPLIT, pa.string()), (DIGEST, pa.string()), (ORIGIN_FILE, pa.string()), (ORIGIN_LINE, pa.int64()),
-             (ORIGIN_SHA256, pa.string())]  # fmt: skip
+    record's digest (see :func:`record_digest`) and where it was read (for dedup)."""
+    extra = [(DIGEST, pa.string()), (ORIGIN_FILE, pa.string()), (ORIGIN_LINE, pa.int64()), (ORIGIN_SHA256, pa.string())]
     return pa.schema([*arrow_schema(), *(pa.field(name, kind, nullable=False) for name, kind in extra)])
 
 
-def spill_table(records: Sequence[Mapping[str, Any]], splits: Mapping[str, float]) -> pa.Table:
+def spill_table(records: Sequence[Mapping[str, Any]]) -> pa.Table:
     """Records as an Arrow table of :func:`spill_schema`, sorted by id (so a shard reads one
     contiguous range of it). Built column by column: several times faster than row by row."""
     schema = spill_schema()
-    records = sorted(records, key=lambda record: str(record["id"]))  # cheaper than sorting the table
+    records = sorted(records, key=lambda record: str(record["id"]))
     columns: dict[str, list[Any]] = {name: [record[name] for record in records] for name in arrow_schema().names}
-    columns[SPLIT] = [assign_split(record_id, splits) for record_id in columns["id"]]
     columns[DIGEST] = [record_digest(record) for record in records]
     columns[ORIGIN_FILE] = [source["file"] for source in columns["source"]]
     columns[ORIGIN_LINE] = [source["line"] for source in columns["source"]]
@@ -204,11 +201,13 @@ def plan_shards(ids: Mapping[str, pa.Array], shard_rows: int) -> list[ShardPlan]
 
 
 def write_shard(plan: ShardPlan, spills: Sequence[Path], staging: Path) -> Shard:
-    """Write one shard of a release into ``staging``: its records gathered from the spill files,
-    deduplicated, sorted by id, one chunk, fixed options (the same records give the same bytes).
+    """Write one shard of a release into ``staging``: its records gathered from the spill files
+    of its split, deduplicated, sorted by id, one chunk, fixed options (the same records give
+    the same bytes).
 
     The spill files are memory-mapped and sorted by id, so the shard's id range is a slice of
-    each; only the light columns are sorted, and the records are copied once.
+    each, and only those pages are read; only the light columns are sorted; the records are
+    copied once, then taken in order.
     """
     with ExitStack() as stack:
         slices = []
@@ -217,15 +216,16 @@ def write_shard(plan: ShardPlan, spills: Sequence[Path], staging: Path) -> Shard
             start = 0 if plan.low is None else _count_below(table["id"], plan.low)
             stop = table.num_rows if plan.high is None else _count_below(table["id"], plan.high)
             slices.append(table.slice(start, stop - start))
-        candidates = pa.concat_tables(slices)
+        candidates = pa.concat_tables(slices).combine_chunks()  # take on many chunks would copy them all again
+        del slices
         light = candidates.select(["id", ORIGIN_FILE, ORIGIN_LINE, ORIGIN_SHA256, DIGEST])
-        light = light.append_column(_ROW, pa.array(range(candidates.num_rows), pa.int64()))
-        kept, duplicates = dedupe(light.filter(pc.equal(candidates[SPLIT], plan.split)))
-        data = candidates.select(arrow_schema().names).take(kept[_ROW]).combine_chunks()
-        path = staging / plan.name
-        path.parent.mkdir(exist_ok=True)
-        pq.write_table(data, path, **PARQUET_OPTIONS)
-    return Shard(
+        kept, duplicates = dedupe(light.append_column(_ROW, pa.array(range(candidates.num_rows), pa.int64())))
+        data = candidates.select(arrow_schema().names).take(kept[_ROW])
+        del candidates
+    path = staging / plan.name
+    path.parent.mkdir(exist_ok=True)
+    pq.write_table(data, path, **PARQUET_OPTIONS)
+    shard = Shard(
         plan,
         file_sha256(path),
         path.stat().st_size,
@@ -234,6 +234,9 @@ def write_shard(plan: ShardPlan, spills: Sequence[Path], staging: Path) -> Shard
         kept.column(DIGEST).to_pylist(),
         duplicates,
     )
+    del data
+    pa.default_memory_pool().release_unused()  # give the shard's memory back before the next one
+    return shard
 
 
 def _count_below(sorted_ids: pa.ChunkedArray, bound: str) -> int:

@@ -144,11 +144,12 @@ def read_raw_file(
         if raw.path.suffix.lower() == ".jsonl":
             yield from _read_json_lines(stream, raw.name, display, max_bytes)
             return
-        data = stream.read(max_bytes + 1)
-        if len(data) <= max_bytes:
+        size = os.fstat(stream.fileno()).st_size
+        data = stream.read() if size <= max_bytes else b""  # (read(max_bytes) would allocate them all)
+        if size <= max_bytes and len(data) <= max_bytes:  # (it may have grown meanwhile)
             yield from parse_bytes(data, raw.name, display, raw.path.suffix)
             return
-        size = max(os.fstat(stream.fileno()).st_size, len(data))
+        size = max(size, len(data))
         digest = _sha256(stream, hashlib.sha256(data))
     json_input = raw.path.suffix.lower() in JSON_SUFFIXES
     what, limit = ("the JSON input", "JSON size limit") if json_input else ("the file", "size limit")

@@ -53,13 +53,14 @@ TONE_STYLES: tuple[ToneStyle, ...] = ("traditional", "new")
 # thủy/thuỷ): that vowel pair ending a word, after a plain onset (not qu or gi). Each
 # pattern finds the pairs written in the other style, so plain text costs one scan.
 _NOT_LETTER_AFTER = r"(?![^\W\d_])"
-# (A pattern led by two character classes is scanned several times faster by `re` than
-# an alternation; _move_tone rejects the pairs other than oa, oe, uy.)
+# (A pattern led by two character classes is scanned several times faster by `re` than an
+# alternation; the look-behind then keeps only the pairs oa, oe, uy: no "quá", no "của".)
 _TONE_PAIRS: dict[ToneStyle, re.Pattern[str]] = {
-    "traditional": re.compile("[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ]" + _NOT_LETTER_AFTER),
-    "new": re.compile("[òóỏõọùúủũụÒÓỎÕỌÙÚỦŨỤ][aeyAEY]" + _NOT_LETTER_AFTER),
+    "traditional": re.compile(
+        "[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ](?<=[oO][àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ]|[uU][ỳýỷỹỵỲÝỶỸỴ])" + _NOT_LETTER_AFTER
+    ),
+    "new": re.compile("[òóỏõọùúủũụÒÓỎÕỌÙÚỦŨỤ][aeyAEY](?<=[òóỏõọÒÓỎÕỌ][aeAE]|[ùúủũụÙÚỦŨỤ][yY])" + _NOT_LETTER_AFTER),
 }
-_PAIRS = frozenset({("o", "a"), ("o", "e"), ("u", "y")})
 _ONSETS = frozenset("b c ch d đ g gh h k kh l m n ng ngh nh p ph r s t th tr v x".split()) | {""}
 
 
@@ -113,13 +114,11 @@ def _move_tone(match: re.Match[str]) -> str:
     """The matched vowel pair with its tone mark moved to the other vowel, when what comes
     before it in the word is a plain onset (``quý``, ``gìa`` stay as they are)."""
     pair, start = match.group(), match.start()
-    first, second = unicodedata.normalize("NFD", pair[0]), unicodedata.normalize("NFD", pair[1])
-    if (first[0].lower(), second[0].lower()) not in _PAIRS:
-        return pair  # ua (của), oy: not one of the pairs
     while start > 0 and match.string[start - 1].isalpha():
         start -= 1
     if match.string[start : match.start()].lower() not in _ONSETS:
         return pair
+    first, second = unicodedata.normalize("NFD", pair[0]), unicodedata.normalize("NFD", pair[1])
     # exactly one of the two carries the tone mark: swap the marks
     return unicodedata.normalize("NFC", first[0] + second[1:]) + unicodedata.normalize("NFC", second[0] + first[1:])
 
