@@ -44,7 +44,7 @@ def raw_object(index: int) -> dict[str, Any]:
     """The raw file ``index`` as a JSON input object (title and paragraphs; date and byline as read)."""
     from vn_security_corpus.rawfile import RawFile, read_raw_file
 
-    (article,) = read_raw_file(RawFile(RAW_FILES[index], RAW_FILES[index].name))
+    (article,) = read_raw_file(RawFile.at(RAW_FILES[index]))
     record = article.record  # type: ignore[union-attr]
     return {key: record[key] for key in ("title", "paragraphs", "date", "byline")}
 

@@ -36,7 +36,7 @@ TITLE, BODY = ARTICLE.decode().split("\n", 1)
 
 def outcome(path: Path, max_bytes: int | None = None) -> list[dict[str, Any] | Rejected]:
     """What the reader and the validator make of ``path``, as a build found it in its folder."""
-    raw = RawFile(path, path.name, path.parent)
+    raw = RawFile(path.parent, path.name)
     articles = read_raw_file(raw, max_bytes=max_bytes or DEFAULT_MAX_FILE_BYTES)
     return [process(article, str(path)) for article in articles]
 
@@ -96,7 +96,7 @@ def test_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
     text, document = tmp_path / "big.txt", tmp_path / "big.json"
     text.write_bytes(ARTICLE)
     document.write_bytes(b"[" + b",".join([b'{"title": "T", "body": "x"}'] * 100) + b"]")
-    (result,) = read_raw_file(RawFile(text, text.name), max_bytes=len(ARTICLE) - 1)
+    (result,) = read_raw_file(RawFile.at(text), max_bytes=len(ARTICLE) - 1)
     assert isinstance(result, Rejected) and result.problems[0].message == (
         f"the file is {len(ARTICLE):,} bytes, over the size limit of {len(ARTICLE) - 1:,} bytes"
     )

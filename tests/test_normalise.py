@@ -86,7 +86,7 @@ FIELDS = (
 
 
 def record_of(path: Path, **options: Any) -> dict[str, Any]:
-    (article,) = read_raw_file(RawFile(path, path.name))
+    (article,) = read_raw_file(RawFile.at(path))
     result = process(article, str(path), **options)
     assert isinstance(result, dict), result
     return result

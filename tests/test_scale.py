@@ -124,3 +124,18 @@ def test_progress_shows_on_a_terminal_only(corpus: Path, tmp_path: Path) -> None
         check=True,
     )
     assert "reading:" in on_terminal.stdout and "file/s" in on_terminal.stdout  # the terminal shows stderr too
+
+
+def test_a_script_without_a_main_guard_gets_a_clear_error(corpus: Path, tmp_path: Path) -> None:
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import vn_security_corpus.pipeline as p\n"
+        "p.CHUNK_FILES = 50\n"
+        f"p.build({str(corpus)!r}, {str(tmp_path / 'out')!r}, '1.0.0', jobs=2, progress=False)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "BuildError: a worker process of the build died" in done.stderr
+    assert 'if __name__ == "__main__":' in done.stderr
+    assert not (tmp_path / "out").exists()

@@ -77,7 +77,7 @@ def test_partial_dates(value: str, expected: tuple[int, int | None, int | None] 
 def reject(tmp_path: Path, text: str) -> Rejected:
     path = tmp_path / "bad.txt"
     path.write_text(text, encoding="utf-8")
-    (article,) = read_raw_file(RawFile(path, path.name))
+    (article,) = read_raw_file(RawFile.at(path))
     result = process(article, "raw/bad.txt")
     assert isinstance(result, Rejected)
     return result
@@ -104,7 +104,7 @@ def test_problems_name_file_line_pointer_and_fix(tmp_path: Path, text: str, expe
 def test_every_problem_is_reported_not_only_the_first(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"title": "", "paragraphs": ["a", 7], "date": "2020-02-30", "extra": 1}\n', encoding="utf-8")
-    (article,) = read_raw_file(RawFile(path, path.name))
+    (article,) = read_raw_file(RawFile.at(path))
     result = process(article, "bad.jsonl")
     assert isinstance(result, Rejected)
     assert [(p.line, p.pointer) for p in result.problems] == [

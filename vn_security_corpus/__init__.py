@@ -7,13 +7,14 @@ True
 """
 
 from ._version import __version__
-from .errors import ConfigError, CorpusError, InvalidInputError, Problem, ReleaseError, RewriteWarning
+from .errors import BuildError, ConfigError, CorpusError, InvalidInputError, Problem, ReleaseError, RewriteWarning
 from .load import info, load_dataset, load_pandas, load_table, versions
 from .pipeline import BuildReport, build
 from .text import expand_abbreviations, to_tone_style
 from .verify import verify_release
 
 __all__ = [
+    "BuildError",
     "BuildReport",
     "ConfigError",
     "CorpusError",

@@ -151,7 +151,7 @@ def _inputs(
             for notice in notices:
                 print(notice, file=sys.stderr)
         elif path.exists() or path.is_symlink():
-            files = [RawFile(path, path.name)]
+            files = [RawFile.at(path)]
         else:
             raise ConfigError(f"{path}: no such file or folder")
         yield from process_files(files, tone_style=tone_style, max_file_bytes=max_file_bytes)

@@ -13,6 +13,7 @@ between processes; no data file is ever unpickled.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -21,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar
 
-from .errors import ConfigError
+from .errors import BuildError, ConfigError
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -75,14 +76,20 @@ class LocalEngine:
                 self.jobs, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
             )
         pending: set[concurrent.futures.Future[Result]] = set()
-        queue = iter(items)
-        for item in queue:
-            pending.add(self._pool.submit(function, item))
-            if len(pending) >= 2 * self.jobs:
-                done, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
-                yield from (future.result() for future in done)
-        for future in concurrent.futures.as_completed(pending):
-            yield future.result()
+        try:
+            for item in items:
+                pending.add(self._pool.submit(function, item))
+                if len(pending) >= 2 * self.jobs:
+                    done, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+                    yield from (future.result() for future in done)
+            for future in concurrent.futures.as_completed(pending):
+                yield future.result()
+        except concurrent.futures.process.BrokenProcessPool:
+            raise BuildError(
+                "a worker process of the build died: killed (out of memory?), or it could not start because "
+                'a script called build() with jobs > 1 outside `if __name__ == "__main__":` '
+                "(worker processes import the script again); fix that, or pass jobs=1"
+            ) from None
 
 
 class RayEngine:
@@ -131,6 +138,17 @@ class RayEngine:
         dataset = self._ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(run, batch_size=1)
         for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
             yield from batch["result"]
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the system, so a long-lived worker holds only what its current
+    task needs: Arrow's pool keeps freed blocks, and glibc keeps a freed heap until trimmed."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).malloc_trim(0)
 
 
 def _die_with_parent(parent: int) -> None:

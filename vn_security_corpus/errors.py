@@ -53,6 +53,10 @@ class ReleaseError(CorpusError):
     """A release is missing, incomplete, tampered with, or would be overwritten."""
 
 
+class BuildError(CorpusError):
+    """A build could not run to its end for a reason outside its input (a worker process died)."""
+
+
 class ConfigError(CorpusError):
     """A setting passed to the library is not usable (bad version, split ratios, …)."""
 

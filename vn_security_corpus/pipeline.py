@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from . import schema
 from .dedup import Duplicate
-from .engine import Engine, engine_for
+from .engine import Engine, engine_for, release_memory
 from .errors import ConfigError, InvalidInputError, Problem
 from .normalise import CANONICAL_STYLE, to_article
 from .publish import (
@@ -134,18 +134,20 @@ class Chunk:
 
     def spill(self, split: str) -> Path:
         """The file where this chunk's records of ``split`` go."""
-        return self.spill_dir / f"{self.index:06d}-{split}.arrow"
+        return self.spill_dir / f"{self.index:06d}-{split}.parquet"
 
 
 @dataclass
 class ChunkResult:
-    """What one chunk gave: its records' ids per split (the records are in the chunk's spill
-    file of each split), the inputs it rejected, and the SHA-256 of each raw file it read."""
+    """What one chunk gave: its records' ids per split (the records are in its spill file of
+    each split), the inputs it rejected, and each raw file it read with its SHA-256. Compact
+    (Arrow arrays): the driver keeps one per chunk until the end of the build."""
 
-    chunk: Chunk
-    ids: dict[str, list[str]]
+    files: int
+    spills: dict[str, Path]
+    ids: dict[str, pa.Array]
     rejected: list[Rejected]
-    inputs: dict[str, str | None]
+    inputs: pa.Table  # file, sha256 (null: not read)
 
     @property
     def records(self) -> int:
@@ -173,8 +175,11 @@ def process_chunk(chunk: Chunk) -> ChunkResult:
             by_split.setdefault(assign_split(record["id"], options.splits), []).append(record)
         for split, split_records in by_split.items():
             write_spill(spill_table(split_records), chunk.spill(split))
-    ids = {split: [record["id"] for record in split_records] for split, split_records in by_split.items()}
-    return ChunkResult(chunk, ids, rejected, inputs)
+    ids = {split: pa.array([r["id"] for r in split_records], pa.string()) for split, split_records in by_split.items()}
+    files = pa.table({"file": list(inputs), "sha256": pa.array(list(inputs.values()), pa.string())})
+    del records, by_split
+    release_memory()
+    return ChunkResult(len(chunk.files), {split: chunk.spill(split) for split in ids}, ids, rejected, files)
 
 
 @contextmanager
@@ -201,13 +206,15 @@ class ShardTask:
 
 def write_shard_task(task: ShardTask) -> Shard:
     """Write one shard (the reduce stage of a build, run by the workers)."""
-    return write_shard(task.plan, task.spills, task.staging)
+    shard = write_shard(task.plan, task.spills, task.staging)
+    release_memory()  # a worker keeps no more than its current task needs
+    return shard
 
 
 def chunk_files(files: Sequence[RawFile], options: BuildOptions, spill_dir: Path) -> list[Chunk]:
     """``files`` in chunks of about :data:`CHUNK_BYTES` (a large file makes a chunk of its own).
 
-    >>> raw = [RawFile(Path(p.name), p.name) for p in sorted((Path(__file__).parent.parent / "raw").iterdir())]
+    >>> raw = [RawFile.at(p) for p in sorted((Path(__file__).parent.parent / "raw").iterdir())]
     >>> [len(chunk.files) for chunk in chunk_files(raw * 3, BuildOptions({}, "traditional", 1), Path("/x"))]
     [15]
     """
@@ -252,13 +259,12 @@ def build(
 
     The work streams through ``jobs`` processes (default: every core) in two
     stages: chunks of raw files become records, written sorted by id to a spill
-    file per split; then each shard gathers its id range from its split's files. Memory stays bounded
-    by the chunk and shard sizes, and the release is byte-identical whatever
-    ``jobs`` or ``engine`` (``local``, or ``ray`` with an optional
-    ``ray_address``). ``progress`` shows progress bars (default: on a terminal).
+    file per split; then each shard gathers its id range from its split's files.
+    Memory stays bounded by the chunk and shard sizes, and the release is
+    byte-identical whatever ``jobs`` or ``engine`` (``local``, or ``ray`` with an
+    optional ``ray_address``). ``progress`` shows progress bars (default: on a terminal).
     """
     check_version(version)
-    options = BuildOptions(check_splits(splits), tone_style, max_file_bytes)
     if tone_style not in TONE_STYLES:
         raise ConfigError(f"tone style {tone_style!r}: choose {' or '.join(TONE_STYLES)}")
     if max_file_bytes < 1:
@@ -267,28 +273,21 @@ def build(
         raise ConfigError(f"shard_rows must be at least 1, not {shard_rows}")
     if not Path(raw_dir).is_dir():
         raise ConfigError(f"{raw_dir}: the raw folder does not exist or is not a folder")
+    options = BuildOptions(check_splits(splits), tone_style, max_file_bytes)
     files, notices = find_raw_files(Path(raw_dir))
-    with engine_for(engine, jobs, ray_address) as workers, staging_area(Path(out_dir), version) as staging:
+    with staging_area(Path(out_dir), version) as staging:
         spill_dir = staging / ".spill"
         spill_dir.mkdir()
-        results = list(_map_chunks(workers, chunk_files(files, options, spill_dir), len(files), progress))
-        rejected = sorted((item for result in results for item in result.rejected), key=lambda r: (r.file, r.line or 0))
-        if rejected and not allow_invalid:
-            raise InvalidInputError(problem for item in rejected for problem in item.problems)
-        ids: dict[str, list[str]] = {name: [] for name in options.splits}
-        for result in results:
-            for split, split_ids in result.ids.items():
-                ids[split] += split_ids
-        plans = plan_shards({split: pa.array(split_ids, pa.string()) for split, split_ids in ids.items()}, shard_rows)
-        tasks = [
-            ShardTask(plan, tuple(r.chunk.spill(plan.split) for r in results if plan.split in r.ids), staging)
-            for plan in plans
-        ]
-        shards = list(_progress(workers.map(write_shard_task, tasks), len(tasks), "shards", progress))
+        with engine_for(engine, jobs, ray_address) as workers:  # the workers end with the two stages
+            results = list(_map_chunks(workers, chunk_files(files, options, spill_dir), len(files), progress))
+            rejected = sorted((r for result in results for r in result.rejected), key=lambda r: (r.file, r.line or 0))
+            if rejected and not allow_invalid:
+                raise InvalidInputError(problem for item in rejected for problem in item.problems)
+            shards = list(_map_shards(workers, _shard_tasks(results, options, shard_rows, staging), progress))
         shutil.rmtree(spill_dir)
         duplicates = sorted((d for shard in shards for d in shard.duplicates), key=lambda d: (d.file, d.line))
         records = sum(result.records for result in results)
-        raw_sha256 = {name: sha for result in results for name, sha in result.inputs.items()}
+        raw_files = pa.concat_tables([result.inputs for result in results]).sort_by("file").to_pylist()
         build_info = {
             "settings": {"splits": options.splits, "tone_style": tone_style},
             "counts": {
@@ -297,7 +296,7 @@ def build(
                 "rejected": len(rejected),
                 "duplicates": len(duplicates),
             },
-            "inputs": [{"file": name, "sha256": sha256} for name, sha256 in sorted(raw_sha256.items())],
+            "inputs": raw_files,
             "rejected": [item.to_dict() for item in rejected],
             "duplicates": [item.to_dict() for item in duplicates],
         }
@@ -326,15 +325,31 @@ def _map_chunks(workers: Engine, chunks: Sequence[Chunk], files: int, progress: 
         for result in workers.map(process_chunk, chunks):
             articles += result.records + len(result.rejected)
             bar.set_postfix_str(f"{articles:,} articles, {articles / max(time.monotonic() - started, 1e-9):,.0f}/s")
-            bar.update(len(result.chunk.files))
+            bar.update(result.files)
             yield result
 
 
-def _progress(results: Iterable[Shard], total: int, unit: str, progress: bool | None) -> Iterator[Shard]:
-    with tqdm(total=total, unit=unit.rstrip("s"), desc="writing", disable=_quiet(progress), leave=False) as bar:
-        for result in results:
+def _shard_tasks(
+    results: Sequence[ChunkResult], options: BuildOptions, shard_rows: int, staging: Path
+) -> list[ShardTask]:
+    """The shards to write, planned from every record's id, each with its split's spill files."""
+    ids = {
+        split: pa.chunked_array([r.ids[split] for r in results if split in r.ids], pa.string())
+        for split in options.splits
+    }
+    plans = plan_shards(ids, shard_rows)
+    return [
+        ShardTask(plan, tuple(r.spills[plan.split] for r in results if plan.split in r.spills), staging)
+        for plan in plans
+    ]
+
+
+def _map_shards(workers: Engine, tasks: Sequence[ShardTask], progress: bool | None) -> Iterator[Shard]:
+    """The shards as they are written, with a progress bar."""
+    with tqdm(total=len(tasks), unit="shard", desc="writing", disable=_quiet(progress), leave=False) as bar:
+        for shard in workers.map(write_shard_task, tasks):
             bar.update()
-            yield result
+            yield shard
 
 
 def _quiet(progress: bool | None) -> bool | None:

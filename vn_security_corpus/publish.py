@@ -23,19 +23,19 @@ import secrets
 import shutil
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.ipc
 import pyarrow.parquet as pq
 
 from ._version import __version__
 from .card import render_card
 from .dedup import ORIGIN_FILE, ORIGIN_LINE, ORIGIN_SHA256, Duplicate, dedupe
+from .engine import release_memory
 from .errors import ConfigError, ReleaseError, RewriteWarning
 from .schema import arrow_schema, schema_sha256
 
@@ -47,7 +47,7 @@ STAGING_PATTERN = re.compile(rf"\.({VERSION_PATTERN.pattern})\.[0-9a-f]{{16}}\.p
 # What makes two builds of a version the same build; anything else may differ (pyarrow, library version).
 IDENTITY_KEYS = ("content_sha256", "inputs", "settings", "shard_rows", "rejected", "duplicates")
 Outcome = Literal["new", "unchanged", "replaced"]
-DEFAULT_SHARD_ROWS = 20_000  # about 100 MB of text: a shard in memory stays well under the 1 GiB budget
+DEFAULT_SHARD_ROWS = 10_000  # about 50 MB of text: two shards in memory at once stay well under 1 GiB
 # Every option that changes the bytes is fixed here and recorded in the manifest.
 PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
@@ -56,7 +56,7 @@ PARQUET_OPTIONS: dict[str, Any] = {
     "write_statistics": True,
     "data_page_version": "1.0",
     "version": "2.6",
-    "row_group_size": 10_000,
+    "row_group_size": 2_000,  # about 10 MB of text: the writer holds one row group at a time
 }
 
 
@@ -124,6 +124,7 @@ def shard_name(split: str, index: int, count: int) -> str:
 # The column that travels beside a record from the normalise stage to the shard writer.
 DIGEST = "_digest"
 _ROW = "_row"
+_SPILL_ROW_GROUP = 64  # rows: a shard's range cuts at most two row groups per spill file
 
 
 def spill_schema() -> pa.Schema:
@@ -147,9 +148,13 @@ def spill_table(records: Sequence[Mapping[str, Any]]) -> pa.Table:
 
 
 def write_spill(table: pa.Table, path: Path) -> None:
-    """Write records of :func:`spill_schema` as an uncompressed Arrow IPC file (memory-mappable)."""
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
+    """Write records of :func:`spill_schema`, sorted by id, as a Parquet file of small
+    uncompressed row groups with id statistics, so that a shard reads back only the row
+    groups of its id range (with plain reads: memory-mapping many files would count every
+    page the kernel maps around each column as the build's own memory)."""
+    pq.write_table(
+        table, path, compression="none", use_dictionary=False, row_group_size=_SPILL_ROW_GROUP, write_statistics=["id"]
+    )
 
 
 @dataclass(frozen=True)
@@ -181,7 +186,7 @@ class Shard:
     duplicates: list[Duplicate]
 
 
-def plan_shards(ids: Mapping[str, pa.Array], shard_rows: int) -> list[ShardPlan]:
+def plan_shards(ids: Mapping[str, pa.Array | pa.ChunkedArray], shard_rows: int) -> list[ShardPlan]:
     """Shards for the records of each split (``ids``: every record's id, repeats allowed): at most
     ``shard_rows`` distinct ids each, cut by id range, so the plan depends on the ids alone.
 
@@ -193,9 +198,9 @@ def plan_shards(ids: Mapping[str, pa.Array], shard_rows: int) -> list[ShardPlan]
     plans = []
     for split, split_ids in ids.items():
         unique = pc.unique(split_ids)
-        unique = unique.take(pc.sort_indices(unique)).to_pylist()
+        unique = unique.take(pc.sort_indices(unique))
         count = math.ceil(len(unique) / shard_rows)
-        bounds = [None, *unique[shard_rows::shard_rows], None]
+        bounds = [None, *(unique[start].as_py() for start in range(shard_rows, len(unique), shard_rows)), None]
         plans += [ShardPlan(split, index, count, bounds[index], bounds[index + 1]) for index in range(count)]
     return plans
 
@@ -205,23 +210,21 @@ def write_shard(plan: ShardPlan, spills: Sequence[Path], staging: Path) -> Shard
     of its split, deduplicated, sorted by id, one chunk, fixed options (the same records give
     the same bytes).
 
-    The spill files are memory-mapped and sorted by id, so the shard's id range is a slice of
-    each, and only those pages are read; only the light columns are sorted; the records are
-    copied once, then taken in order.
+    The spill files are sorted by id in small row groups, so only the row groups of the shard's
+    id range are read; only the light columns are sorted; the records are taken in order once.
     """
-    with ExitStack() as stack:
-        slices = []
-        for spill in spills:
-            table = pa.ipc.open_file(stack.enter_context(pa.memory_map(str(spill)))).read_all()
-            start = 0 if plan.low is None else _count_below(table["id"], plan.low)
-            stop = table.num_rows if plan.high is None else _count_below(table["id"], plan.high)
-            slices.append(table.slice(start, stop - start))
-        candidates = pa.concat_tables(slices).combine_chunks()  # take on many chunks would copy them all again
-        del slices
-        light = candidates.select(["id", ORIGIN_FILE, ORIGIN_LINE, ORIGIN_SHA256, DIGEST])
-        kept, duplicates = dedupe(light.append_column(_ROW, pa.array(range(candidates.num_rows), pa.int64())))
-        data = candidates.select(arrow_schema().names).take(kept[_ROW])
-        del candidates
+    id_range = [("id", ">=", plan.low)] if plan.low is not None else []
+    id_range += [("id", "<", plan.high)] if plan.high is not None else []
+    pieces = [
+        pq.read_table(spill, filters=id_range or None, schema=spill_schema(), use_threads=False) for spill in spills
+    ]
+    candidates = pa.concat_tables(pieces).combine_chunks()  # take() on many chunks would concatenate them again
+    del pieces
+    light = candidates.select(["id", ORIGIN_FILE, ORIGIN_LINE, ORIGIN_SHA256, DIGEST])
+    kept, duplicates = dedupe(light.append_column(_ROW, pa.array(range(candidates.num_rows), pa.int64())))
+    data = candidates.select(arrow_schema().names).take(kept[_ROW])
+    del candidates, light
+    release_memory()  # before the Parquet writer takes its share
     path = staging / plan.name
     path.parent.mkdir(exist_ok=True)
     pq.write_table(data, path, **PARQUET_OPTIONS)
@@ -234,14 +237,7 @@ def write_shard(plan: ShardPlan, spills: Sequence[Path], staging: Path) -> Shard
         kept.column(DIGEST).to_pylist(),
         duplicates,
     )
-    del data
-    pa.default_memory_pool().release_unused()  # give the shard's memory back before the next one
     return shard
-
-
-def _count_below(sorted_ids: pa.ChunkedArray, bound: str) -> int:
-    """How many of ``sorted_ids`` come before ``bound``: where a range of ids starts."""
-    return int(pc.sum(pc.less(sorted_ids, bound)).as_py() or 0)
 
 
 @contextmanager

@@ -90,14 +90,33 @@ class Rejected:
         return {"file": self.file, "line": self.line, "sha256": self.sha256, "reasons": reasons}
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class RawFile:
-    """A file found in the raw folder: where to read it and what to call it."""
+    """A raw file: the folder it is in and its name there (a light object: a build lists millions).
 
-    path: Path
-    name: str  # relative to the raw folder, / separated: provenance and sort key
-    root: Path | None = None  # the raw folder it was found in: a symbolic link must point inside it
-    size: int = 0  # bytes, as listed (a link's own size): for sharing out the work, not trusted
+    ``name`` is what provenance records and what files are sorted by. When ``confined``,
+    a symbolic link must point inside ``folder`` (a raw folder never reads files elsewhere).
+    ``size`` is as listed (a link's own size): for sharing out the work, not trusted.
+    """
+
+    folder: Path
+    name: str
+    size: int = 0
+    confined: bool = True
+
+    @classmethod
+    def at(cls, path: Path) -> RawFile:
+        """A file named on its own (e.g. on the command line): read wherever a link points.
+
+        >>> RawFile.at(Path("raw/a.txt"))
+        RawFile(folder=PosixPath('raw'), name='a.txt', size=0, confined=False)
+        """
+        return cls(path.parent, path.name, confined=False)
+
+    @property
+    def path(self) -> Path:
+        """Where to read the file."""
+        return self.folder / self.name
 
 
 def find_raw_files(raw_dir: Path) -> tuple[list[RawFile], list[str]]:
@@ -112,17 +131,17 @@ def find_raw_files(raw_dir: Path) -> tuple[list[RawFile], list[str]]:
     """
     files, notices = [], []
     with os.scandir(raw_dir) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            path = raw_dir / entry.name
+        for entry in entries:
             if entry.is_dir():
                 notices.append(
-                    f"{path}: skipped: a folder (raw files are read from the top level of the raw folder only)"
+                    f"{raw_dir / entry.name}: skipped: a folder "
+                    "(raw files are read from the top level of the raw folder only)"
                 )
             elif entry.is_file() or entry.is_symlink():
-                files.append(RawFile(path, entry.name, raw_dir, entry.stat(follow_symlinks=False).st_size))
+                files.append(RawFile(raw_dir, entry.name, entry.stat(follow_symlinks=False).st_size))
             else:
-                notices.append(f"{path}: skipped: not a regular file (a pipe, socket or device)")
-    return files, notices
+                notices.append(f"{raw_dir / entry.name}: skipped: not a regular file (a pipe, socket or device)")
+    return sorted(files, key=lambda raw: raw.name), sorted(notices)
 
 
 def read_raw_file(
@@ -169,7 +188,7 @@ def _open_raw(raw: RawFile, display: str) -> BinaryIO | Rejected:
         return _refuse(raw, display, "the file name is not valid UTF-8", "rename the file")
     linked = raw.path.is_symlink()
     path = raw.path.resolve() if linked else raw.path
-    if linked and raw.root is not None and not path.is_relative_to(raw.root.resolve()):
+    if linked and raw.confined and not path.is_relative_to(raw.folder.resolve()):
         return _refuse(
             raw,
             display,
