@@ -279,7 +279,9 @@ def build(
         spill_dir = staging / ".spill"
         spill_dir.mkdir()
         with engine_for(engine, jobs, ray_address) as workers:  # the workers end with the two stages
-            results = list(_map_chunks(workers, chunk_files(files, options, spill_dir), len(files), progress))
+            chunks = chunk_files(files, options, spill_dir)
+            results = list(_map_chunks(workers, chunks, len(files), progress))
+            del chunks, files  # the file list grows with the corpus: only the results are needed now
             rejected = sorted((r for result in results for r in result.rejected), key=lambda r: (r.file, r.line or 0))
             if rejected and not allow_invalid:
                 raise InvalidInputError(problem for item in rejected for problem in item.problems)
@@ -338,6 +340,7 @@ def _shard_tasks(
         for split in options.splits
     }
     plans = plan_shards(ids, shard_rows)
+    release_memory()  # what receiving the chunks' results left behind
     return [
         ShardTask(plan, tuple(r.spills[plan.split] for r in results if plan.split in r.spills), staging)
         for plan in plans

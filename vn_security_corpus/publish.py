@@ -47,7 +47,7 @@ STAGING_PATTERN = re.compile(rf"\.({VERSION_PATTERN.pattern})\.[0-9a-f]{{16}}\.p
 # What makes two builds of a version the same build; anything else may differ (pyarrow, library version).
 IDENTITY_KEYS = ("content_sha256", "inputs", "settings", "shard_rows", "rejected", "duplicates")
 Outcome = Literal["new", "unchanged", "replaced"]
-DEFAULT_SHARD_ROWS = 10_000  # about 50 MB of text: two shards in memory at once stay well under 1 GiB
+DEFAULT_SHARD_ROWS = 5_000  # about 25 MB of text: a worker writing one needs about 250 MB
 # Every option that changes the bytes is fixed here and recorded in the manifest.
 PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
