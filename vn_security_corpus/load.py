@@ -15,7 +15,7 @@ True
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -141,8 +141,7 @@ def load_table(
     wanted = [column for column in columns if column != SPLIT_COLUMN] if columns is not None else None
     tables = []
     for name, paths in files.items():
-        parts = [read_parquet(release, path, columns=wanted, filters=filters) for path in paths]
-        table = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+        table = read_parquet(release, paths, columns=wanted, filters=filters)
         if split is None:
             table = table.append_column(SPLIT_COLUMN, pa.repeat(pa.scalar(name, pa.string()), table.num_rows))
         tables.append(table)
@@ -182,14 +181,27 @@ def _map_strings(array: pa.Array, function: Callable[[str], str]) -> pa.Array:
     return array
 
 
-def read_parquet(release: Path, path: Path, **options: Any) -> pa.Table:
-    """One Parquet file of ``release``; a damaged one is a ReleaseError naming it, never an Arrow traceback.
+def read_parquet(release: Path, paths: Sequence[Path], **options: Any) -> pa.Table:
+    """Parquet files of ``release``, read together (in parallel); a damaged one is a
+    ReleaseError naming it, never an Arrow traceback.
 
     A file that cannot be read although it matches its manifest is read with
     wrong ``options`` (columns, filters): ConfigError.
     """
     try:
-        return pq.read_table(path, **options)
+        return pq.read_table([str(path) for path in paths], **options)
+    except (OSError, pa.ArrowException) as error:
+        for path in paths:  # which one?
+            _read_one(release, path, options)
+        reason = (str(error).strip() or type(error).__name__).splitlines()[0]
+        raise ReleaseError(
+            f"{release}: its Parquet files cannot be read together ({reason}); run verify on it"
+        ) from None
+
+
+def _read_one(release: Path, path: Path, options: Mapping[str, Any]) -> None:
+    try:
+        pq.read_table(path, **options)
     except (OSError, pa.ArrowException) as error:
         reason = (str(error).strip() or type(error).__name__).splitlines()[0]
         expected = read_manifest(release)["files"].get(path.relative_to(release).as_posix())

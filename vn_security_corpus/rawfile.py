@@ -14,6 +14,7 @@ came from, so that every later problem can name its line.
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import json
 import os
@@ -154,24 +155,25 @@ def read_raw_file(
     A ``.jsonl`` file is read line by line, so it may be of any size: ``max_bytes``
     limits each of its objects; it limits other files as a whole.
     """
-    display = display or str(raw.path)
-    opened = _open_raw(raw, display)
+    path = raw.path
+    display = display or str(path)
+    opened = _open_raw(raw, path, display)
     if isinstance(opened, Rejected):
         yield opened
         return
-    with opened as stream:
-        if raw.path.suffix.lower() == ".jsonl":
+    suffix = path.suffix.lower()
+    with os.fdopen(opened, "rb") as stream:
+        if suffix == ".jsonl":
             yield from _read_json_lines(stream, raw.name, display, max_bytes)
             return
-        size = os.fstat(stream.fileno()).st_size
+        size = os.fstat(opened).st_size
         data = stream.read() if size <= max_bytes else b""  # (read(max_bytes) would allocate them all)
         if size <= max_bytes and len(data) <= max_bytes:  # (it may have grown meanwhile)
-            yield from parse_bytes(data, raw.name, display, raw.path.suffix)
+            yield from parse_bytes(data, raw.name, display, suffix)
             return
         size = max(size, len(data))
         digest = _sha256(stream, hashlib.sha256(data))
-    json_input = raw.path.suffix.lower() in JSON_SUFFIXES
-    what, limit = ("the JSON input", "JSON size limit") if json_input else ("the file", "size limit")
+    what, limit = ("the JSON input", "JSON size limit") if suffix in JSON_SUFFIXES else ("the file", "size limit")
     yield _refuse(
         raw,
         display,
@@ -181,23 +183,28 @@ def read_raw_file(
     )
 
 
-def _open_raw(raw: RawFile, display: str) -> BinaryIO | Rejected:
-    """``raw`` opened for reading, or why it is refused: a file name that is not UTF-8, a
-    symbolic link out of the raw folder, not a regular file, or unreadable."""
+def _open_raw(raw: RawFile, path: Path, display: str) -> int | Rejected:
+    """A descriptor of ``raw`` (at ``path``) open for reading, or why it is refused: a file name
+    that is not UTF-8, a symbolic link out of the raw folder, not a regular file, or unreadable.
+    A link is found by the open refusing to follow it, so a plain file costs one system call."""
     if _printable(raw.name) != raw.name:
         return _refuse(raw, display, "the file name is not valid UTF-8", "rename the file")
-    linked = raw.path.is_symlink()
-    path = raw.path.resolve() if linked else raw.path
-    if linked and raw.confined and not path.is_relative_to(raw.folder.resolve()):
-        return _refuse(
-            raw,
-            display,
-            f"a symbolic link to {_printable(str(raw.path.readlink()))}, outside the raw folder: refused "
-            "(a raw folder never reads files elsewhere)",
-            "copy the file into the raw folder instead of linking to it",
-        )
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        try:
+            fd = os.open(path, _OPEN_FLAGS)
+        except OSError as error:
+            if error.errno != errno.ELOOP or not path.is_symlink():
+                raise
+            target = path.resolve()
+            if raw.confined and not target.is_relative_to(raw.folder.resolve()):
+                return _refuse(
+                    raw,
+                    display,
+                    f"a symbolic link to {_printable(str(path.readlink()))}, outside the raw folder: refused "
+                    "(a raw folder never reads files elsewhere)",
+                    "copy the file into the raw folder instead of linking to it",
+                )
+            fd = os.open(target, _OPEN_FLAGS)
     except OSError as error:
         return _refuse(
             raw, display, f"cannot be opened: {error.strerror}", "check that the file exists and can be read"
@@ -205,7 +212,7 @@ def _open_raw(raw: RawFile, display: str) -> BinaryIO | Rejected:
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         return _refuse(raw, display, "not a regular file", "keep only regular files in the raw folder")
-    return os.fdopen(fd, "rb")
+    return fd
 
 
 def _refuse(raw: RawFile, display: str, message: str, fix: str, sha256: str | None = None) -> Rejected:
