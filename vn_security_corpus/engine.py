@@ -131,7 +131,7 @@ class RayEngine:
         if not items:
             return
 
-        def run(batch: dict[str, Any]) -> dict[str, list[Result]]:
+        def run(batch: Any) -> Any:  # Ray's batch types: here a dict of one column of our objects
             return {"result": [function(item) for item in batch["item"]]}
 
         rows = [{"item": item} for item in items]  # Ray keeps the library's objects as Python objects
