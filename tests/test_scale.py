@@ -68,6 +68,17 @@ def test_jobs_and_engines_give_byte_identical_releases(
     assert load_table(root=tmp_path / "two").num_rows == one.published
 
 
+def test_shards_gather_the_same_records_however_chunks_cut_the_spill_files(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "CHUNK_FILES", 37)  # spill files of one row group or two
+    small = build(corpus, tmp_path / "small", "1.0.0", jobs=1, shard_rows=SHARD_ROWS, progress=False)
+    monkeypatch.setattr(pipeline, "CHUNK_FILES", 10_000)  # one chunk: every shard cuts its spill files' row groups
+    one = build(corpus, tmp_path / "one", "1.0.0", jobs=1, shard_rows=SHARD_ROWS, progress=False)
+    assert release_bytes(small.path) == release_bytes(one.path)
+    assert sum(one.splits.values()) == one.published == small.published
+
+
 def test_ray_engine_gives_the_same_bytes(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("ray")
     monkeypatch.setattr(pipeline, "CHUNK_FILES", 101)

@@ -34,9 +34,11 @@ from .publish import (
     DEFAULT_SHARD_ROWS,
     Shard,
     ShardPlan,
+    SpillRange,
     check_version,
     commit_release,
     plan_shards,
+    spill_range,
     spill_table,
     staging_area,
     write_shard,
@@ -145,7 +147,7 @@ class ChunkResult:
 
     files: int
     spills: dict[str, Path]
-    ids: dict[str, pa.Array]
+    ids: dict[str, pa.Array]  # in the order of the spill file's rows: sorted
     rejected: list[Rejected]
     inputs: pa.Table  # file, sha256 (null: not read)
 
@@ -173,9 +175,12 @@ def process_chunk(chunk: Chunk) -> ChunkResult:
         by_split: dict[str, list[dict[str, Any]]] = {}
         for record in records:
             by_split.setdefault(assign_split(record["id"], options.splits), []).append(record)
+        ids = {}
         for split, split_records in by_split.items():
-            write_spill(spill_table(split_records), chunk.spill(split))
-    ids = {split: pa.array([r["id"] for r in split_records], pa.string()) for split, split_records in by_split.items()}
+            table = spill_table(split_records)
+            write_spill(table, chunk.spill(split))
+            ids[split] = table.column("id").combine_chunks()
+            del table
     files = pa.table({"file": list(inputs), "sha256": pa.array(list(inputs.values()), pa.string())})
     del records, by_split
     release_memory()
@@ -197,10 +202,10 @@ def _without_cycle_collection() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class ShardTask:
-    """One shard for a worker to write: its plan, the spill files holding its records, the staging folder."""
+    """One shard for a worker to write: its plan, where its records are in the spill files, the staging folder."""
 
     plan: ShardPlan
-    spills: tuple[Path, ...]
+    spills: tuple[SpillRange, ...]
     staging: Path
 
 
@@ -334,17 +339,24 @@ def _map_chunks(workers: Engine, chunks: Sequence[Chunk], files: int, progress: 
 def _shard_tasks(
     results: Sequence[ChunkResult], options: BuildOptions, shard_rows: int, staging: Path
 ) -> list[ShardTask]:
-    """The shards to write, planned from every record's id, each with its split's spill files."""
+    """The shards to write, planned from every record's id, each with the rows of every spill
+    file of its split that belong to it (found from the ids, which the spill files hold sorted)."""
     ids = {
         split: pa.chunked_array([r.ids[split] for r in results if split in r.ids], pa.string())
         for split in options.splits
     }
     plans = plan_shards(ids, shard_rows)
+    del ids
+    ranges: dict[ShardPlan, list[SpillRange]] = {plan: [] for plan in plans}
+    for result in results:
+        for split, spill in result.spills.items():
+            spill_ids = result.ids[split].to_pylist()
+            for plan in plans:
+                rows = spill_range(spill, spill_ids, plan) if plan.split == split else None
+                if rows and rows.stop > rows.start:
+                    ranges[plan].append(rows)
     release_memory()  # what receiving the chunks' results left behind
-    return [
-        ShardTask(plan, tuple(r.spills[plan.split] for r in results if plan.split in r.spills), staging)
-        for plan in plans
-    ]
+    return [ShardTask(plan, tuple(ranges[plan]), staging) for plan in plans]
 
 
 def _map_shards(workers: Engine, tasks: Sequence[ShardTask], progress: bool | None) -> Iterator[Shard]:

@@ -13,8 +13,10 @@ the same bytes.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -26,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -148,13 +150,10 @@ def spill_table(records: Sequence[Mapping[str, Any]]) -> pa.Table:
 
 
 def write_spill(table: pa.Table, path: Path) -> None:
-    """Write records of :func:`spill_schema`, sorted by id, as a Parquet file of small
-    uncompressed row groups with id statistics, so that a shard reads back only the row
-    groups of its id range (with plain reads: memory-mapping many files would count every
-    page the kernel maps around each column as the build's own memory)."""
-    pq.write_table(
-        table, path, compression="none", use_dictionary=False, row_group_size=_SPILL_ROW_GROUP, write_statistics=["id"]
-    )
+    """Write a :func:`spill_table` as a Parquet file of small uncompressed row groups, so that
+    a shard reads back little more than its rows (with plain reads: memory-mapping many files
+    would count every page the kernel maps around each column as the build's own memory)."""
+    pq.write_table(table, path, compression="none", use_dictionary=False, row_group_size=_SPILL_ROW_GROUP)
 
 
 @dataclass(frozen=True)
@@ -205,19 +204,43 @@ def plan_shards(ids: Mapping[str, pa.Array | pa.ChunkedArray], shard_rows: int) 
     return plans
 
 
-def write_shard(plan: ShardPlan, spills: Sequence[Path], staging: Path) -> Shard:
-    """Write one shard of a release into ``staging``: its records gathered from the spill files
-    of its split, deduplicated, sorted by id, one chunk, fixed options (the same records give
-    the same bytes).
+class SpillRange(NamedTuple):
+    """Rows ``start`` to ``stop`` (excluded) of a spill file."""
 
-    The spill files are sorted by id in small row groups, so only the row groups of the shard's
-    id range are read; only the light columns are sorted; the records are taken in order once.
+    path: Path
+    start: int
+    stop: int
+
+
+def spill_range(path: Path, ids: Sequence[str], plan: ShardPlan) -> SpillRange:
+    """The rows of spill file ``path`` (its ``ids``, sorted) that belong to shard ``plan``.
+
+    >>> spill_range(Path("s"), ["a", "b", "c", "d"], ShardPlan("train", 0, 2, "b", "d"))
+    SpillRange(path=PosixPath('s'), start=1, stop=3)
     """
-    id_range = [("id", ">=", plan.low)] if plan.low is not None else []
-    id_range += [("id", "<", plan.high)] if plan.high is not None else []
-    pieces = [
-        pq.read_table(spill, filters=id_range or None, schema=spill_schema(), use_threads=False) for spill in spills
-    ]
+    start = 0 if plan.low is None else bisect.bisect_left(ids, plan.low)
+    stop = len(ids) if plan.high is None else bisect.bisect_left(ids, plan.high)
+    return SpillRange(path, start, stop)
+
+
+def read_spill(spill: SpillRange) -> pa.Table:
+    """The rows of ``spill``, reading only the row groups that hold them."""
+    file = pq.ParquetFile(spill.path)
+    ends = list(itertools.accumulate(file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)))
+    first, last = bisect.bisect_right(ends, spill.start), bisect.bisect_left(ends, spill.stop)
+    offset = ends[first - 1] if first else 0
+    table = file.read_row_groups(range(first, last + 1), use_threads=False)
+    # (Parquet names list items "element": back to the schema's own names, or the shards' bytes would differ)
+    return table.slice(spill.start - offset, spill.stop - spill.start).cast(spill_schema())
+
+
+def write_shard(plan: ShardPlan, spills: Sequence[SpillRange], staging: Path) -> Shard:
+    """Write one shard of a release into ``staging``: its records gathered from the ranges of
+    the spill files that hold them, deduplicated, sorted by id, one chunk, fixed options (the
+    same records give the same bytes). Only the light columns are sorted; the records are
+    taken in order once.
+    """
+    pieces = [read_spill(spill) for spill in spills]
     candidates = pa.concat_tables(pieces).combine_chunks()  # take() on many chunks would concatenate them again
     del pieces
     light = candidates.select(["id", ORIGIN_FILE, ORIGIN_LINE, ORIGIN_SHA256, DIGEST])
@@ -228,7 +251,7 @@ def write_shard(plan: ShardPlan, spills: Sequence[Path], staging: Path) -> Shard
     path = staging / plan.name
     path.parent.mkdir(exist_ok=True)
     pq.write_table(data, path, **PARQUET_OPTIONS)
-    shard = Shard(
+    return Shard(
         plan,
         file_sha256(path),
         path.stat().st_size,
@@ -237,7 +260,6 @@ def write_shard(plan: ShardPlan, spills: Sequence[Path], staging: Path) -> Shard
         kept.column(DIGEST).to_pylist(),
         duplicates,
     )
-    return shard
 
 
 @contextmanager
