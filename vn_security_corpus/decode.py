@@ -20,6 +20,7 @@ Decoded(text='Thanh Hóa', encoding='utf-8-sig', repairs=['removed: UTF-8 byte o
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -254,7 +255,7 @@ _LEGACY = ("windows-1258", "tcvn3", "viscii", "vni-windows")
 _LEGACY_NAMES = "Windows-1258, TCVN3, VISCII or VNI-Windows"
 
 
-_SAMPLE_CHARS, _SAMPLE_WORDS = 3000, 100  # enough words with diacritics to tell the readings apart
+_SAMPLE_BYTES, _SAMPLE_WORDS = 3000, 100  # enough words with diacritics to tell the readings apart
 
 
 def _read_legacy(data: bytes, bad: int) -> Decoded:
@@ -269,19 +270,18 @@ def _read_legacy(data: bytes, bad: int) -> Decoded:
     ['decoded: windows-1258 (chosen by Vietnamese syllables)', 'unicode: NFC (combining tone marks composed)']
     """
     line = _line_at(data, bad)
-    texts = {}
-    for encoding in _LEGACY:
-        try:
+    # Counting syllables is the slow part: a sample of each reading usually settles it,
+    # and only the chosen reading is then decoded whole.
+    scores, raw = _scores(data[:_SAMPLE_BYTES]), None
+    if len(data) <= _SAMPLE_BYTES or max(words for _, words in scores.values()) >= _SAMPLE_WORDS:
+        encoding = _best(scores)
+        with contextlib.suppress(UnicodeDecodeError):  # a byte the encoding lacks beyond the sample
             raw = _read_as(data, encoding)
-        except UnicodeDecodeError:
-            continue
-        texts[encoding] = (unicodedata.normalize("NFC", raw), raw)
-    # Counting syllables is the slow part: a sample of each reading usually settles it.
-    scores = {encoding: count_syllables(text[:_SAMPLE_CHARS]) for encoding, (text, _) in texts.items()}
-    if max(words for _, words in scores.values()) < _SAMPLE_WORDS:
-        scores = {encoding: count_syllables(text) for encoding, (text, _) in texts.items()}
-    encoding = max(scores, key=lambda name: scores[name][0])  # ties: earlier in _LEGACY
-    (valid, words), (text, raw) = scores[encoding], texts[encoding]
+    if raw is None:  # the sample did not settle it: judge the whole file
+        scores = _scores(data)
+        encoding = _best(scores)
+        raw = _read_as(data, encoding)
+    text, (valid, words) = unicodedata.normalize("NFC", raw), scores[encoding]
     if valid < MIN_SYLLABLES or valid < MIN_SHARE * words:
         raise DecodeError(
             f"the file is not valid UTF-8 (byte 0x{data[bad]:02x} on line {line}) and does not read as "
@@ -300,6 +300,22 @@ def _read_legacy(data: bytes, bad: int) -> Decoded:
     if text != raw:
         repairs.append("unicode: NFC (combining tone marks composed)")
     return Decoded(text, encoding, repairs)
+
+
+def _scores(data: bytes) -> dict[str, tuple[int, int]]:
+    """(valid syllables, words) of ``data`` read in each legacy encoding that can read it."""
+    scores = {}
+    for encoding in _LEGACY:
+        try:
+            scores[encoding] = count_syllables(unicodedata.normalize("NFC", _read_as(data, encoding)))
+        except UnicodeDecodeError:
+            continue
+    return scores
+
+
+def _best(scores: dict[str, tuple[int, int]]) -> str:
+    """The encoding with the most valid syllables (ties: the earlier in ``_LEGACY``)."""
+    return max(scores, key=lambda name: scores[name][0])
 
 
 def _read_as(data: bytes, encoding: str) -> str:

@@ -77,6 +77,7 @@ def schema_sha256(name: str = "article") -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+@functools.lru_cache(maxsize=1 << 12)  # a corpus has few distinct dates
 def parse_partial_date(value: str) -> tuple[int, int | None, int | None] | None:
     """``(year, month, day)`` of an ISO date at any precision, or None if it is not a real date.
 
@@ -136,7 +137,11 @@ def _fast_validator(name: str) -> Callable[[Any], bool]:
         # One check of all the strings at a site, joined: it may fail where each alone would
         # pass (the full check then finds nothing wrong), never the other way round.
         for path, check in sites:
-            strings = [value for value in _values_at(instance, path) if isinstance(value, str)]
+            if len(path) == 1:  # a property of the record: no lists to gather
+                value = instance.get(path[0])
+                strings = [value] if isinstance(value, str) else []
+            else:
+                strings = [value for value in _values_at(instance, path) if isinstance(value, str)]
             if strings and not check("\n".join(strings)):
                 return False
         return True
