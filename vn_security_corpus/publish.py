@@ -14,6 +14,7 @@ the same bytes.
 from __future__ import annotations
 
 import bisect
+import builtins
 import ctypes
 import hashlib
 import itertools
@@ -94,15 +95,21 @@ CONTENT_HASH_METHOD = (
 )
 
 
+def content_lines(rows: Iterable[tuple[str, str]]) -> bytes:
+    """What the content hash is taken over, for ``(split, record digest)`` rows.
+
+    >>> content_lines([("train", "ab"), ("test", "cd")])
+    b'train\\tab\\ntest\\tcd\\n'
+    """
+    return "".join(f"{split}\t{record_sha}\n" for split, record_sha in rows).encode()
+
+
 def content_sha256(rows: Iterable[tuple[str, str]]) -> str:
     """The content hash of a release from ``(split, record digest)`` in published order.
 
     It depends on the records only, not on Parquet bytes or the pyarrow version.
     """
-    digest = hashlib.sha256()
-    for split, record_sha in rows:
-        digest.update(f"{split}\t{record_sha}\n".encode())
-    return digest.hexdigest()
+    return hashlib.sha256(content_lines(rows)).hexdigest()
 
 
 def file_sha256(path: Path) -> str:
@@ -174,14 +181,15 @@ class ShardPlan:
 
 @dataclass
 class Shard:
-    """A written shard: its file's checksum and size, its rows' digests in order, the duplicates it dropped."""
+    """A written shard: its file's checksum and size, its rows' part of the content hash
+    (:func:`content_lines`, compact: a build holds every shard's), the duplicates it dropped."""
 
     plan: ShardPlan
     sha256: str
     bytes: int
     rows: int
     arrow_bytes: int
-    digests: list[str]
+    content: builtins.bytes  # (this class's ``bytes`` is a field)
     duplicates: list[Duplicate]
 
 
@@ -229,9 +237,10 @@ def read_spill(spill: SpillRange) -> pa.Table:
     ends = list(itertools.accumulate(file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)))
     first, last = bisect.bisect_right(ends, spill.start), bisect.bisect_left(ends, spill.stop)
     offset = ends[first - 1] if first else 0
-    table = file.read_row_groups(range(first, last + 1), use_threads=False)
-    # (Parquet names list items "element": back to the schema's own names, or the shards' bytes would differ)
-    return table.slice(spill.start - offset, spill.stop - spill.start).cast(spill_schema())
+    rows = file.read_row_groups(range(first, last + 1), use_threads=False).slice(spill.start - offset)
+    # A copy of just these rows (a slice would hold the whole row groups until the shard is written),
+    # its list items named as in the schema (Parquet calls them "element": the shard's bytes would differ).
+    return rows.take(pa.array(range(spill.stop - spill.start))).cast(spill_schema())
 
 
 def write_shard(plan: ShardPlan, spills: Sequence[SpillRange], staging: Path) -> Shard:
@@ -257,7 +266,7 @@ def write_shard(plan: ShardPlan, spills: Sequence[SpillRange], staging: Path) ->
         path.stat().st_size,
         data.num_rows,
         data.nbytes,
-        kept.column(DIGEST).to_pylist(),
+        content_lines((plan.split, digest) for digest in kept.column(DIGEST).to_pylist()),
         duplicates,
     )
 
@@ -308,7 +317,9 @@ def commit_release(
     shards = sorted(
         shards, key=lambda shard: (list(build_info["settings"]["splits"]).index(shard.plan.split), shard.plan.index)
     )
-    content = content_sha256((shard.plan.split, digest) for shard in shards for digest in shard.digests)
+    content = hashlib.sha256()
+    for shard in shards:
+        content.update(shard.content)
     files: dict[str, dict[str, Any]] = {
         shard.plan.name: {"sha256": shard.sha256, "bytes": shard.bytes, "rows": shard.rows} for shard in shards
     }
@@ -324,7 +335,7 @@ def commit_release(
         "library_version": __version__,
         "pyarrow_version": pa.__version__,
         "schema_sha256": schema_sha256(),
-        "content_sha256": content,
+        "content_sha256": content.hexdigest(),
         "content_sha256_method": CONTENT_HASH_METHOD,
         "parquet": PARQUET_OPTIONS,
         "shard_rows": shard_rows,
@@ -352,7 +363,11 @@ def commit_release(
     (staging / CARD).write_text(render_card(manifest, files), encoding="utf-8")
     files[CARD] = {"sha256": file_sha256(staging / CARD), "bytes": (staging / CARD).stat().st_size}
     manifest["files"] = dict(sorted(files.items()))
-    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    with (staging / MANIFEST).open(
+        "w", encoding="utf-8"
+    ) as stream:  # written as encoded: a large one is never whole in memory
+        json.dump(manifest, stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
     _fsync_tree(staging)
     if exchange is None:
         staging.rename(target)
