@@ -277,24 +277,22 @@ def staging_area(out_dir: Path, version: str) -> Iterator[Path]:
 
     Staging folders that killed builds left behind are removed first; this one is
     removed on the way out, unless :func:`commit_release` renamed it into place. A build
-    that fails leaves no trace: not even ``out_dir``, if it created it.
+    that fails leaves no trace: not even ``out_dir``, if it created it (and got its lock).
     """
     check_version(version)
     created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        with release_lock(out_dir):
+    with release_lock(out_dir):  # (a build that does not get it leaves the folder to the build that has it)
+        staging, failed = out_dir / f".{version}.{secrets.token_hex(8)}.partial", True
+        try:
             _remove_leftovers(out_dir)
-            staging = out_dir / f".{version}.{secrets.token_hex(8)}.partial"
             staging.mkdir()
-            try:
-                yield staging
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-    except BaseException:
-        if created and not any(out_dir.iterdir()):
-            out_dir.rmdir()
-        raise
+            yield staging
+            failed = False
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            if failed and created and not any(out_dir.iterdir()):
+                out_dir.rmdir()
 
 
 def commit_release(
