@@ -351,9 +351,9 @@ def _shard_tasks(
     for result in results:
         for split, spill in result.spills.items():
             spill_ids = result.ids[split].to_pylist()
-            for plan in plans:
-                rows = spill_range(spill, spill_ids, plan) if plan.split == split else None
-                if rows and rows.stop > rows.start:
+            for plan in (plan for plan in plans if plan.split == split):
+                rows = spill_range(spill, spill_ids, plan)
+                if rows.stop > rows.start:
                     ranges[plan].append(rows)
     release_memory()  # what receiving the chunks' results left behind
     return [ShardTask(plan, tuple(ranges[plan]), staging) for plan in plans]
