@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 from vn_security_corpus import InvalidInputError, ReleaseError, build, load_table
-from vn_security_corpus.publish import content_sha256, record_digest
+from vn_security_corpus.publish import content_lines, record_digest
 
 from .conftest import RAW_DIR
 
@@ -81,7 +82,10 @@ def test_rebuild_elsewhere_gives_identical_bytes(release_root: Path, tmp_path: P
 def test_content_hash_is_the_hash_of_the_records(release_root: Path) -> None:
     table = load_table(root=release_root)
     rows = [(row.pop("split"), record_digest(row)) for row in table.to_pylist()]
-    assert content_sha256(rows) == json.loads((release_root / "1.0.0" / "manifest.json").read_text())["content_sha256"]
+    assert (
+        hashlib.sha256(content_lines(rows)).hexdigest()
+        == json.loads((release_root / "1.0.0" / "manifest.json").read_text())["content_sha256"]
+    )
 
 
 def test_rows_are_sorted_by_id(release_root: Path) -> None:

@@ -96,20 +96,14 @@ CONTENT_HASH_METHOD = (
 
 
 def content_lines(rows: Iterable[tuple[str, str]]) -> bytes:
-    """What the content hash is taken over, for ``(split, record digest)`` rows.
+    """What the content hash (``content_sha256`` in the manifest) is the SHA-256 of, for the
+    ``(split, record digest)`` rows in published order. It depends on the records only, not on
+    Parquet bytes or the pyarrow version.
 
     >>> content_lines([("train", "ab"), ("test", "cd")])
     b'train\\tab\\ntest\\tcd\\n'
     """
     return "".join(f"{split}\t{record_sha}\n" for split, record_sha in rows).encode()
-
-
-def content_sha256(rows: Iterable[tuple[str, str]]) -> str:
-    """The content hash of a release from ``(split, record digest)`` in published order.
-
-    It depends on the records only, not on Parquet bytes or the pyarrow version.
-    """
-    return hashlib.sha256(content_lines(rows)).hexdigest()
 
 
 def file_sha256(path: Path) -> str:
