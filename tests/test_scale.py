@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,16 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return mixed
 
 
+@pytest.fixture(scope="module")
+def zipped_corpus(corpus: Path) -> str:
+    """The corpus in a zip archive: the fsspec URL of its folder there (workers in other processes open it)."""
+    archive = corpus.parent / "corpus.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted(corpus.iterdir()):
+            zipped.write(path, f"corpus/{path.name}")
+    return f"zip://corpus::{archive}"
+
+
 def release_bytes(release: Path) -> dict[str, bytes]:
     return {p.relative_to(release).as_posix(): p.read_bytes() for p in sorted(release.rglob("*")) if p.is_file()}
 
@@ -68,6 +79,13 @@ def test_jobs_and_engines_give_byte_identical_releases(
     assert load_table(root=tmp_path / "two").num_rows == one.published
 
 
+def test_a_raw_folder_given_by_url_gives_the_same_bytes(corpus: Path, zipped_corpus: str, tmp_path: Path) -> None:
+    local = build(corpus, tmp_path / "local", "1.0.0", jobs=1, shard_rows=SHARD_ROWS, progress=False)
+    remote = build(zipped_corpus, tmp_path / "remote", "1.0.0", jobs=2, shard_rows=SHARD_ROWS, progress=False)
+    assert remote.inputs == local.inputs == 800
+    assert release_bytes(local.path) == release_bytes(remote.path)
+
+
 def test_shards_gather_the_same_records_however_chunks_cut_the_spill_files(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -79,11 +97,14 @@ def test_shards_gather_the_same_records_however_chunks_cut_the_spill_files(
     assert sum(one.splits.values()) == one.published == small.published
 
 
-def test_ray_engine_gives_the_same_bytes(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ray_engine_gives_the_same_bytes(
+    corpus: Path, zipped_corpus: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("ray")
     monkeypatch.setattr(pipeline, "CHUNK_FILES", 101)
     local = build(corpus, tmp_path / "local", "1.0.0", jobs=1, shard_rows=SHARD_ROWS, progress=False)
-    ray = build(corpus, tmp_path / "ray", "1.0.0", engine="ray", jobs=2, shard_rows=SHARD_ROWS, progress=False)
+    # the Ray workers read the raw files through fsspec, as on a cluster
+    ray = build(zipped_corpus, tmp_path / "ray", "1.0.0", engine="ray", jobs=2, shard_rows=SHARD_ROWS, progress=False)
     assert release_bytes(local.path) == release_bytes(ray.path)
 
 

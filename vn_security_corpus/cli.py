@@ -21,7 +21,7 @@ from .errors import ConfigError, CorpusError, InvalidInputError, Problem, Rewrit
 from .load import info, versions
 from .normalise import CANONICAL_STYLE
 from .pipeline import BuildReport, build, process_files
-from .rawfile import DEFAULT_MAX_FILE_BYTES, RawFile, Rejected, find_raw_files
+from .rawfile import DEFAULT_MAX_FILE_BYTES, RawFile, Rejected, RemoteFolder, find_raw_files, raw_location
 from .split import DEFAULT_SPLITS, parse_splits
 from .text import TONE_STYLES, ToneStyle
 from .verify import verify_release
@@ -57,21 +57,23 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     parse = commands.add_parser("parse", help="print the published record of each raw file")
-    parse.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parse.add_argument("files", nargs="+", type=raw_location, metavar="FILE", help="a raw file, a folder or its URL")
     parse.add_argument("--json", action="store_true", help="one compact JSON object per line")
     parse.add_argument("--tone-style", choices=TONE_STYLES, default=CANONICAL_STYLE, help=_TONE_HELP)
     _add_max_file_bytes(parse)
     parse.set_defaults(run=_parse)
 
     validate = commands.add_parser("validate", help="check raw files or folders; one line per problem")
-    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    validate.add_argument("paths", nargs="+", type=raw_location, metavar="PATH", help="a raw file, a folder or its URL")
     validate.add_argument("--json", action="store_true", help="print a JSON report")
     _add_max_file_bytes(validate)
     validate.set_defaults(run=_validate)
 
     build_ = commands.add_parser("build", help="build a release from a raw folder")
-    build_.add_argument("--raw", type=Path, required=True, help="the raw folder")
-    build_.add_argument("--out", type=Path, required=True, help="the folder that holds releases")
+    build_.add_argument(
+        "--raw", type=raw_location, required=True, help="the raw folder, or its fsspec URL (s3://bucket/raw, …)"
+    )
+    build_.add_argument("--out", required=True, help="the folder that holds releases")
     build_.add_argument("--version", required=True, help="the release version, MAJOR.MINOR.PATCH")
     build_.add_argument(
         "--splits", type=_splits, default=DEFAULT_SPLITS, help="split ratios, default train=0.8,validation=0.1,test=0.1"
@@ -143,10 +145,10 @@ def _splits(text: str) -> dict[str, float]:
 
 
 def _inputs(
-    paths: Sequence[Path], max_file_bytes: int, tone_style: ToneStyle = CANONICAL_STYLE
+    paths: Sequence[Path | RemoteFolder], max_file_bytes: int, tone_style: ToneStyle = CANONICAL_STYLE
 ) -> Iterator[dict[str, Any] | Rejected]:
     for path in paths:
-        if path.is_dir():
+        if isinstance(path, RemoteFolder) or path.is_dir():
             files, notices = find_raw_files(path)
             for notice in notices:
                 print(notice, file=sys.stderr)
@@ -223,7 +225,8 @@ def _build(args: argparse.Namespace) -> int:
         return OK
     _print_problems([problem for item in report.rejected for problem in item.problems], as_json=False)
     for duplicate in report.duplicates[:_SHOWN_DUPLICATES]:
-        print(f"{Path(args.raw) / duplicate.file}:{duplicate.line}: duplicate of {duplicate.id}", file=sys.stderr)
+        where = RawFile(args.raw, duplicate.file).display
+        print(f"{where}:{duplicate.line}: duplicate of {duplicate.id}", file=sys.stderr)
     if len(report.duplicates) > _SHOWN_DUPLICATES:
         print(
             f"… and {len(report.duplicates) - _SHOWN_DUPLICATES} more duplicates (manifest.json lists them all)",

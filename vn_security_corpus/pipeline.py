@@ -44,7 +44,17 @@ from .publish import (
     write_shard,
     write_spill,
 )
-from .rawfile import DEFAULT_MAX_FILE_BYTES, RawArticle, RawFile, Rejected, find_raw_files, read_raw_file
+from .rawfile import (
+    DEFAULT_MAX_FILE_BYTES,
+    RawArticle,
+    RawFile,
+    Rejected,
+    RemoteFolder,
+    find_raw_files,
+    is_url,
+    raw_location,
+    read_raw_file,
+)
 from .split import DEFAULT_SPLITS, assign_split, check_splits
 from .text import TONE_STYLES, ToneStyle
 
@@ -113,7 +123,7 @@ def process_files(
     """Every input of ``files`` (an article per text file, an object per JSON item), processed."""
     for raw in files:
         for article in read_raw_file(raw, max_bytes=max_file_bytes):
-            yield process(article, str(raw.path), tone_style=tone_style)
+            yield process(article, raw.display, tone_style=tone_style)
 
 
 @dataclass(frozen=True)
@@ -235,7 +245,7 @@ def chunk_files(files: Sequence[RawFile], options: BuildOptions, spill_dir: Path
 
 
 def build(
-    raw_dir: str | PathLike[str],
+    raw_dir: str | PathLike[str] | RemoteFolder,
     out_dir: str | PathLike[str],
     version: str,
     *,
@@ -250,7 +260,8 @@ def build(
     ray_address: str | None = None,
     progress: bool | None = None,
 ) -> BuildReport:
-    """Build release ``out_dir/version`` from the raw files in ``raw_dir``.
+    """Build release ``out_dir/version`` from the raw files in ``raw_dir``: a local folder, or an
+    fsspec URL (``s3://bucket/raw``, ``zip://raw::file:///data/corpus.zip``) that every worker reads.
 
     ``tone_style`` is the tone-mark style of the release's text: ``traditional``
     (hòa, thủy, úy) or ``new`` (hoà, thuỷ, uý); ids and splits do not depend on it.
@@ -276,10 +287,17 @@ def build(
         raise ConfigError(f"max_file_bytes must be at least 1, not {max_file_bytes}")
     if shard_rows < 1:
         raise ConfigError(f"shard_rows must be at least 1, not {shard_rows}")
-    if not Path(raw_dir).is_dir():
+    raw = raw_location(raw_dir)
+    if isinstance(raw, Path) and not raw.is_dir():
         raise ConfigError(f"{raw_dir}: the raw folder does not exist or is not a folder")
+    if is_url(out_dir):
+        raise ConfigError(
+            f"{out_dir}: releases are written to a folder (a local path or a mounted file system), "
+            "not to a URL: the atomic rename and the lock need a POSIX file system; build to a folder "
+            "and upload the release folder"
+        )
     options = BuildOptions(check_splits(splits), tone_style, max_file_bytes)
-    files, notices = find_raw_files(Path(raw_dir))
+    files, notices = find_raw_files(raw)
     with staging_area(Path(out_dir), version) as staging:
         spill_dir = staging / ".spill"
         spill_dir.mkdir()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -23,11 +24,12 @@ import stat
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, BinaryIO
+from os import PathLike
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO, TypeGuard
 
 from .decode import DecodeError, decode
-from .errors import Problem
+from .errors import ConfigError, Problem
 from .metadata import split_byline
 
 TEXT_SUFFIXES = (".txt",)
@@ -43,6 +45,9 @@ _HEADER = re.compile(r"\s*date\s+(\S+)(?:\s+(.*))?", re.DOTALL)
 _LINE_END = re.compile(r"\r\n|\r|\n")
 # A JSON escape of a UTF-16 surrogate: only these can put a lone surrogate into a string.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# An fsspec URL: a protocol, then ``://`` (``s3://bucket/raw``, ``zip://raw::file:///data/corpus.zip``).
+_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]+://")
+_SKIPPED_FOLDER = "skipped: a folder (raw files are read from the top level of the raw folder only)"
 _JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
 
 
@@ -91,16 +96,84 @@ class Rejected:
         return {"file": self.file, "line": self.line, "sha256": self.sha256, "reasons": reasons}
 
 
+@dataclass(frozen=True)
+class RemoteFolder:
+    """A raw folder named by an fsspec URL (``s3://bucket/raw``, ``gs://…``, ``hf://datasets/…``,
+    ``zip://raw::file:///data/corpus.zip``), listed and read through fsspec, so that workers on
+    other machines read it too. Credentials are found as the storage's fsspec package (s3fs,
+    gcsfs, …) finds them: environment, configuration files, instance roles.
+
+    >>> RemoteFolder("zip://raw::file:///data/corpus.zip").display("a.txt")
+    'zip://raw/a.txt::file:///data/corpus.zip'
+    """
+
+    url: str
+
+    def filesystem(self) -> tuple[Any, str]:
+        """The fsspec file system and the folder's path in it."""
+        return _filesystem(self.url)
+
+    def path(self, name: str) -> str:
+        """The path of file ``name`` of the folder in its file system."""
+        root = self.filesystem()[1]
+        return f"{root}/{name}" if root else name
+
+    def display(self, name: str) -> str:
+        """How messages name file ``name`` of the folder: its URL."""
+        folder, chained, rest = self.url.partition("::")
+        return f"{folder.rstrip('/')}/{name}{chained}{rest}"
+
+
+@functools.lru_cache(maxsize=16)
+def _filesystem(url: str) -> tuple[Any, str]:
+    import fsspec  # (imported for URLs only: a local build does without it)
+
+    try:
+        filesystem, root = fsspec.core.url_to_fs(url)
+    except ImportError as error:  # fsspec names the package: "Install s3fs to access S3"
+        raise ConfigError(f"{url}: {error} (pip install it beside vn-security-corpus)") from None
+    except ValueError as error:  # "Protocol not known: …"
+        raise ConfigError(f"{url}: {error}; give a folder, or a URL fsspec knows (s3://, gs://, zip://…)") from None
+    except OSError as error:  # a zip:// URL's archive that is not there
+        raise ConfigError(f"{url}: cannot be opened: {error}") from None
+    return filesystem, str(root).rstrip("/")
+
+
+def is_url(location: object) -> TypeGuard[str]:
+    """Whether ``location`` is a URL (``protocol://…``) rather than a local path.
+
+    >>> is_url("s3://bucket/raw"), is_url("raw"), is_url(Path("s3://bucket"))
+    (True, False, False)
+    """
+    return isinstance(location, str) and _URL.match(location) is not None
+
+
+def raw_location(location: str | PathLike[str] | RemoteFolder) -> Path | RemoteFolder:
+    """A raw folder as given by a user: a local path, or an fsspec URL (``file://`` URLs are local paths).
+
+    >>> raw_location("raw"), raw_location("file:///data/raw"), raw_location("s3://bucket/raw")
+    (PosixPath('raw'), PosixPath('/data/raw'), RemoteFolder(url='s3://bucket/raw'))
+    """
+    if isinstance(location, RemoteFolder):
+        return location
+    if is_url(location):
+        if location.startswith("file://") and "::" not in location:
+            return Path(location.removeprefix("file://"))
+        return RemoteFolder(location)
+    return Path(location)
+
+
 @dataclass(frozen=True, slots=True)
 class RawFile:
     """A raw file: the folder it is in and its name there (a light object: a build lists millions).
 
+    ``folder`` is a local folder or a :class:`RemoteFolder`.
     ``name`` is what provenance records and what files are sorted by. When ``confined``,
     a symbolic link must point inside ``folder`` (a raw folder never reads files elsewhere).
     ``size`` is as listed (a link's own size): for sharing out the work, not trusted.
     """
 
-    folder: Path
+    folder: Path | RemoteFolder
     name: str
     size: int = 0
     confined: bool = True
@@ -116,11 +189,18 @@ class RawFile:
 
     @property
     def path(self) -> Path:
-        """Where to read the file."""
+        """Where to read a file of a local folder (one of a :class:`RemoteFolder` has a URL: :attr:`display`)."""
+        if isinstance(self.folder, RemoteFolder):
+            raise ValueError(f"{self.display} is a URL, not a local path")
         return self.folder / self.name
 
+    @property
+    def display(self) -> str:
+        """How messages name the file: its path, or its URL."""
+        return self.folder.display(self.name) if isinstance(self.folder, RemoteFolder) else str(self.path)
 
-def find_raw_files(raw_dir: Path) -> tuple[list[RawFile], list[str]]:
+
+def find_raw_files(raw_dir: Path | RemoteFolder) -> tuple[list[RawFile], list[str]]:
     """The raw files directly inside ``raw_dir``, sorted by name, and notices of what was skipped.
 
     Folders and special files (pipes, sockets, devices) are skipped with a notice;
@@ -130,18 +210,38 @@ def find_raw_files(raw_dir: Path) -> tuple[list[RawFile], list[str]]:
     >>> [f.name[:3] for f in files], notices
     (['000', '001', '002', '003', '004'], [])
     """
+    if isinstance(raw_dir, RemoteFolder):
+        return _find_remote_files(raw_dir)
     files, notices = [], []
     with os.scandir(raw_dir) as entries:
         for entry in entries:
             if entry.is_dir():
-                notices.append(
-                    f"{raw_dir / entry.name}: skipped: a folder "
-                    "(raw files are read from the top level of the raw folder only)"
-                )
+                notices.append(f"{raw_dir / entry.name}: {_SKIPPED_FOLDER}")
             elif entry.is_file() or entry.is_symlink():
                 files.append(RawFile(raw_dir, entry.name, entry.stat(follow_symlinks=False).st_size))
             else:
                 notices.append(f"{raw_dir / entry.name}: skipped: not a regular file (a pipe, socket or device)")
+    return sorted(files, key=lambda raw: raw.name), sorted(notices)
+
+
+def _find_remote_files(folder: RemoteFolder) -> tuple[list[RawFile], list[str]]:
+    """:func:`find_raw_files` of a folder given by URL; sizes are as listed."""
+    filesystem, root = folder.filesystem()
+    try:
+        if not filesystem.isdir(root):
+            raise ConfigError(f"{folder.url}: the raw folder does not exist or is not a folder")
+        entries = filesystem.ls(root, detail=True)
+    except OSError as error:  # permissions, network
+        raise ConfigError(f"{folder.url}: the raw folder cannot be listed: {error}") from None
+    files, notices = [], []
+    for entry in entries:
+        name = PurePosixPath(entry["name"]).name
+        if entry["type"] == "file":
+            files.append(RawFile(folder, name, int(entry.get("size") or 0)))
+        elif entry["type"] == "directory":
+            notices.append(f"{folder.display(name)}: {_SKIPPED_FOLDER}")
+        else:
+            notices.append(f"{folder.display(name)}: skipped: not a regular file ({entry['type']})")
     return sorted(files, key=lambda raw: raw.name), sorted(notices)
 
 
@@ -155,18 +255,17 @@ def read_raw_file(
     A ``.jsonl`` file is read line by line, so it may be of any size: ``max_bytes``
     limits each of its objects; it limits other files as a whole.
     """
-    path = raw.path
-    display = display or str(path)
-    opened = _open_raw(raw, path, display)
+    display, folder = display or raw.display, raw.folder
+    opened = _open_remote(raw, folder, display) if isinstance(folder, RemoteFolder) else _open_raw(raw, folder, display)
     if isinstance(opened, Rejected):
         yield opened
         return
-    suffix = path.suffix.lower()
-    with os.fdopen(opened, "rb") as stream:
+    stream, size = opened
+    suffix = PurePosixPath(raw.name).suffix.lower()
+    with stream:
         if suffix == ".jsonl":
             yield from _read_json_lines(stream, raw.name, display, max_bytes)
             return
-        size = os.fstat(opened).st_size
         data = stream.read() if size <= max_bytes else b""  # (read(max_bytes) would allocate them all)
         if size <= max_bytes and len(data) <= max_bytes:  # (it may have grown meanwhile)
             yield from parse_bytes(data, raw.name, display, suffix)
@@ -183,10 +282,11 @@ def read_raw_file(
     )
 
 
-def _open_raw(raw: RawFile, path: Path, display: str) -> int | Rejected:
-    """A descriptor of ``raw`` (at ``path``) open for reading, or why it is refused: a file name
+def _open_raw(raw: RawFile, folder: Path, display: str) -> tuple[BinaryIO, int] | Rejected:
+    """File ``raw`` of local ``folder`` open for reading, and its size; or why it is refused: a file name
     that is not UTF-8, a symbolic link out of the raw folder, not a regular file, or unreadable.
     A link is found by the open refusing to follow it, so a plain file costs one system call."""
+    path = raw.path
     if _printable(raw.name) != raw.name:
         return _refuse(raw, display, "the file name is not valid UTF-8", "rename the file")
     try:
@@ -196,7 +296,7 @@ def _open_raw(raw: RawFile, path: Path, display: str) -> int | Rejected:
             if error.errno != errno.ELOOP or not path.is_symlink():
                 raise
             target = path.resolve()
-            if raw.confined and not target.is_relative_to(raw.folder.resolve()):
+            if raw.confined and not target.is_relative_to(folder.resolve()):
                 return _refuse(
                     raw,
                     display,
@@ -209,10 +309,21 @@ def _open_raw(raw: RawFile, path: Path, display: str) -> int | Rejected:
         return _refuse(
             raw, display, f"cannot be opened: {error.strerror}", "check that the file exists and can be read"
         )
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
         os.close(fd)
         return _refuse(raw, display, "not a regular file", "keep only regular files in the raw folder")
-    return fd
+    return os.fdopen(fd, "rb"), status.st_size
+
+
+def _open_remote(raw: RawFile, folder: RemoteFolder, display: str) -> tuple[BinaryIO, int] | Rejected:
+    """File ``raw`` of a folder given by URL, open for reading, and its size; or why it cannot be read."""
+    filesystem, _ = folder.filesystem()
+    path = folder.path(raw.name)
+    try:
+        return filesystem.open(path, "rb"), int(filesystem.size(path))
+    except OSError as error:  # gone since the listing, permissions, network
+        return _refuse(raw, display, f"cannot be opened: {error}", "check that the file exists and can be read")
 
 
 def _refuse(raw: RawFile, display: str, message: str, fix: str, sha256: str | None = None) -> Rejected:

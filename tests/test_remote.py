@@ -1,0 +1,127 @@
+"""Raw folders given by fsspec URL: listed and read through fsspec, with the same records, the
+same release bytes and the same accounting as a local folder; clear errors when the URL is unusable."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import fsspec
+import pytest
+
+from vn_security_corpus import build
+from vn_security_corpus.cli import main
+from vn_security_corpus.errors import ConfigError
+from vn_security_corpus.rawfile import (
+    RawArticle,
+    RawFile,
+    Rejected,
+    RemoteFolder,
+    find_raw_files,
+    raw_location,
+    read_raw_file,
+)
+
+from .conftest import RAW_DIR, RAW_FILES
+from .test_scale import release_bytes
+
+
+@pytest.fixture
+def memory_raw() -> Iterator[str]:
+    """raw/ copied into fsspec's in-memory file system (this process only); its URL."""
+    memory = fsspec.filesystem("memory")
+    root = f"/raw-{uuid.uuid4().hex}"
+    for path in RAW_FILES:
+        memory.pipe_file(f"{root}/{path.name}", path.read_bytes())
+    yield f"memory://{root}"
+    memory.rm(root, recursive=True)
+
+
+def test_a_url_folder_gives_the_release_of_the_local_folder(memory_raw: str, tmp_path: Path) -> None:
+    local = build(RAW_DIR, tmp_path / "local", "1.0.0", jobs=1)
+    remote = build(memory_raw, tmp_path / "remote", "1.0.0", jobs=1)
+    assert remote.published == local.published == len(RAW_FILES) and remote.notices == []
+    assert release_bytes(remote.path) == release_bytes(local.path)
+
+
+def test_listing_skips_folders_with_a_notice_and_reads_json_lines(memory_raw: str) -> None:
+    memory = fsspec.filesystem("memory")
+    root = memory_raw.removeprefix("memory://")
+    memory.pipe_file(f"{root}/nested/x.txt", RAW_FILES[0].read_bytes())
+    objects = [{"title": f"Tiêu đề {n}", "paragraphs": [f"Đoạn văn số {n}."]} for n in range(3)]
+    memory.pipe_file(f"{root}/more.jsonl", "\n".join(json.dumps(o, ensure_ascii=False) for o in objects).encode())
+    files, notices = find_raw_files(raw_location(memory_raw))
+    assert [raw.name for raw in files] == sorted([*(p.name for p in RAW_FILES), "more.jsonl"])
+    assert notices == [
+        f"{memory_raw}/nested: skipped: a folder (raw files are read from the top level of the raw folder only)"
+    ]
+    articles = list(read_raw_file(files[-1]))
+    lines = [article.line_of("") for article in articles if isinstance(article, RawArticle)]
+    assert files[-1].name == "more.jsonl" and lines == [1, 2, 3]
+
+
+def test_a_remote_file_over_the_limit_is_rejected_with_its_checksum(memory_raw: str) -> None:
+    (raw,) = (raw for raw in find_raw_files(raw_location(memory_raw))[0] if raw.name == RAW_FILES[1].name)
+    (rejected,) = read_raw_file(raw, max_bytes=100)
+    assert isinstance(rejected, Rejected)
+    data = RAW_FILES[1].read_bytes()
+    assert rejected.sha256 == hashlib.sha256(data).hexdigest()
+    assert str(rejected.problems[0]).startswith(
+        f"{memory_raw}/{raw.name}: the file is {len(data):,} bytes, over the size limit of 100 bytes"
+    )
+
+
+def test_a_remote_file_gone_since_the_listing_is_rejected(memory_raw: str) -> None:
+    files, _ = find_raw_files(raw_location(memory_raw))
+    fsspec.filesystem("memory").rm(f"{memory_raw.removeprefix('memory://')}/{files[0].name}")
+    (rejected,) = read_raw_file(files[0])
+    assert isinstance(rejected, Rejected)
+    assert rejected.sha256 is None
+    assert rejected.problems[0].message.startswith("cannot be opened")
+    assert rejected.problems[0].file == f"{memory_raw}/{files[0].name}"
+
+
+def test_unusable_urls_are_config_errors_naming_them(tmp_path: Path) -> None:
+    missing = f"memory:///nothing-{uuid.uuid4().hex}"
+    with pytest.raises(ConfigError, match=f"^{missing}: the raw folder does not exist or is not a folder$"):
+        build(missing, tmp_path / "out", "1.0.0")
+    with pytest.raises(ConfigError, match=r"^nosuch://x/raw: Protocol not known: nosuch; give a folder, or a URL"):
+        find_raw_files(raw_location("nosuch://x/raw"))
+    with pytest.raises(ConfigError, match=r"cannot be opened: .*no-archive\.zip"):
+        find_raw_files(raw_location(f"zip://raw::{tmp_path / 'no-archive.zip'}"))
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(ConfigError, match=r"^s3://bucket/releases: releases are written to a folder"):
+        build(RAW_DIR, "s3://bucket/releases", "1.0.0")
+    assert not Path("s3:").exists()
+
+
+def test_a_protocol_whose_package_is_missing_says_which_to_install() -> None:
+    if importlib.util.find_spec("ossfs") is not None:
+        pytest.skip("ossfs is installed")
+    message = r"^oss://bucket/raw: .*ossfs.* \(pip install it beside vn-security-corpus\)$"
+    with pytest.raises(ConfigError, match=message):
+        find_raw_files(raw_location("oss://bucket/raw"))
+
+
+def test_file_urls_are_local_paths_and_remote_files_have_no_path() -> None:
+    assert raw_location(f"file://{RAW_DIR}") == RAW_DIR
+    raw = RawFile(RemoteFolder("memory:///raw"), "a.txt")
+    assert raw.display == "memory:///raw/a.txt"
+    with pytest.raises(ValueError, match="is a URL, not a local path"):
+        raw.path  # noqa: B018
+
+
+def test_cli_validates_and_builds_from_a_url(
+    memory_raw: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", memory_raw]) == 0
+    assert capsys.readouterr().err.endswith(f"{len(RAW_FILES)} inputs: {len(RAW_FILES)} valid, 0 invalid\n")
+    fsspec.filesystem("memory").pipe_file(f"{memory_raw.removeprefix('memory://')}/copy.txt", RAW_FILES[2].read_bytes())
+    code = main(["build", "--raw", memory_raw, "--out", str(tmp_path), "--version", "1.0.0", "--jobs", "1"])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert f"{memory_raw}/copy.txt:1: duplicate of vnsc-" in err  # the first by name is kept
