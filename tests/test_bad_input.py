@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from vn_security_corpus import CorpusError, build
-from vn_security_corpus.pipeline import process
+from vn_security_corpus.pipeline import process, process_files
 from vn_security_corpus.rawfile import (
     DEFAULT_MAX_FILE_BYTES,
     RawArticle,
@@ -25,6 +26,7 @@ from vn_security_corpus.rawfile import (
     find_raw_files,
     parse_bytes,
     parse_text,
+    read_ahead,
     read_raw_file,
 )
 
@@ -269,3 +271,24 @@ def test_dates_are_ascii_and_whole(tmp_path: Path) -> None:
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     results = outcome(path)
     assert [isinstance(result, Rejected) for result in results] == [True, True, False]
+
+
+def test_a_pipe_named_on_its_own_is_refused_without_blocking(tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe.txt"
+    os.mkfifo(pipe)  # no writer: a blocking open would wait forever
+    signal.alarm(20)
+    try:
+        (result,) = process_files([RawFile.at(pipe)])
+    finally:
+        signal.alarm(0)
+    assert isinstance(result, Rejected) and result.problems[0].message == "not a regular file"
+
+
+def test_reading_ahead_keeps_order_and_skips_what_it_cannot_open(raw_copy: Callable[..., Path]) -> None:
+    raw = raw_copy()
+    (raw / "gone.txt").symlink_to("missing.txt")
+    files, _ = find_raw_files(raw)
+    for window in (0, 1, 3, 100):
+        assert list(read_ahead(files, window)) == files
+    results = list(process_files(files))
+    assert [type(result) for result in results].count(Rejected) == 1
