@@ -85,6 +85,6 @@ def to_article(raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYL
         ],
         "lang": "vi",
         "n_chars": len(text),
-        "n_words": sum(paragraph.count(" ") + 1 for paragraph in paragraphs),  # single-spaced: = len(text.split())
+        "n_words": text.count(" ") + len(paragraphs),  # single-spaced paragraphs: = len(text.split())
         "source": {**raw["source"], "repairs": list(dict.fromkeys(repairs))},
     }
