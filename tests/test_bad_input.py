@@ -26,8 +26,8 @@ from vn_security_corpus.rawfile import (
     find_raw_files,
     parse_bytes,
     parse_text,
-    read_ahead,
     read_raw_file,
+    read_raw_files,
 )
 
 from .conftest import RAW_FILES
@@ -284,11 +284,16 @@ def test_a_pipe_named_on_its_own_is_refused_without_blocking(tmp_path: Path) -> 
     assert isinstance(result, Rejected) and result.problems[0].message == "not a regular file"
 
 
-def test_reading_ahead_keeps_order_and_skips_what_it_cannot_open(raw_copy: Callable[..., Path]) -> None:
+def test_reading_ahead_keeps_order_and_leaves_what_it_cannot_open_to_the_reader(
+    raw_copy: Callable[..., Path],
+) -> None:
     raw = raw_copy()
     (raw / "gone.txt").symlink_to("missing.txt")
     files, _ = find_raw_files(raw)
-    for window in (0, 1, 3, 100):
-        assert list(read_ahead(files, window)) == files
-    results = list(process_files(files))
-    assert [type(result) for result in results].count(Rejected) == 1
+    expected = [(raw_file, outcome(raw_file.path)) for raw_file in files]
+    for ahead in (0, 1, 3, 100):
+        read = [
+            (raw_file, process(article, raw_file.display)) for raw_file, article in read_raw_files(files, ahead=ahead)
+        ]
+        assert [(raw_file, [result]) for raw_file, result in read] == expected
+    assert [type(result) for _, (result,) in expected].count(Rejected) == 1

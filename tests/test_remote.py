@@ -9,9 +9,11 @@ import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, ClassVar
 
 import fsspec
 import pytest
+from fsspec.implementations.memory import MemoryFileSystem
 
 from vn_security_corpus import build
 from vn_security_corpus.cli import main
@@ -24,10 +26,41 @@ from vn_security_corpus.rawfile import (
     find_raw_files,
     raw_location,
     read_raw_file,
+    read_raw_files,
 )
 
 from .conftest import RAW_DIR, RAW_FILES
 from .test_scale import release_bytes
+
+
+class WatchedMemory(MemoryFileSystem):  # type: ignore[misc]
+    """fsspec's in-memory file system, noting each batch fetched and each file opened, and failing
+    to fetch the files named in ``unreachable`` (their opening fails too)."""
+
+    protocol = "watchedmemory"
+    calls: ClassVar[list[tuple[str, list[str]]]] = []
+    unreachable: ClassVar[set[str]] = set()
+
+    @classmethod
+    def _strip_protocol(cls, path: Any) -> Any:
+        return super()._strip_protocol(path.removeprefix("watchedmemory://") if isinstance(path, str) else path)
+
+    def cat_ranges(self, paths: list[str], starts: Any, ends: Any, **options: Any) -> list[Any]:
+        self.calls.append(("fetch", paths))
+        contents = super().cat_ranges(paths, starts, ends, **options)
+        return [
+            OSError("connection reset") if path in self.unreachable else c
+            for path, c in zip(paths, contents, strict=True)
+        ]
+
+    def _open(self, path: str, mode: str = "rb", **options: Any) -> Any:
+        self.calls.append(("open", [path]))
+        if path in self.unreachable:
+            raise OSError("connection reset")
+        return super()._open(path, mode, **options)
+
+
+fsspec.register_implementation("watchedmemory", WatchedMemory, clobber=True)
 
 
 @pytest.fixture
@@ -125,3 +158,40 @@ def test_cli_validates_and_builds_from_a_url(
     err = capsys.readouterr().err
     assert code == 0
     assert f"{memory_raw}/copy.txt:1: duplicate of vnsc-" in err  # the first by name is kept
+
+
+def test_remote_files_are_fetched_together_and_streams_opened(memory_raw: str, tmp_path: Path) -> None:
+    root = memory_raw.removeprefix("memory://")
+    memory = fsspec.filesystem("memory")
+    memory.pipe_file(f"{root}/more.jsonl", json.dumps({"title": "Tiêu đề", "paragraphs": ["Đoạn."]}).encode())
+    memory.pipe_file(f"{root}/big.txt", RAW_FILES[0].read_bytes() * 3)
+    WatchedMemory.calls.clear()
+    files, _ = find_raw_files(raw_location(f"watchedmemory://{root}"))
+    max_bytes = RAW_FILES[0].stat().st_size * 2
+    results = {raw.name: result for raw, result in read_raw_files(files, max_bytes=max_bytes, ahead=4)}
+    small = sorted(p.name for p in RAW_FILES)
+    # files 000-003, then 004, big.txt, more.jsonl: each batch's small text files in one request, never opened
+    fetched = [paths for kind, paths in WatchedMemory.calls if kind == "fetch"]
+    assert fetched == [[f"{root}/{name}" for name in small[:4]], [f"{root}/{name}" for name in small[4:]]]
+    opened = sorted(paths[0].rsplit("/", 1)[1] for kind, paths in WatchedMemory.calls if kind == "open")
+    assert opened == ["big.txt", "more.jsonl"]  # refused unread (hashed as a stream), and streamed
+    assert isinstance(results["more.jsonl"], RawArticle)
+    assert isinstance(results["big.txt"], Rejected) and "over the size limit" in results["big.txt"].problems[0].message
+    assert all(isinstance(results[name], RawArticle) for name in small)
+
+
+def test_a_remote_file_that_fails_to_come_is_read_again_and_rejected_with_the_reason(memory_raw: str) -> None:
+    root = memory_raw.removeprefix("memory://")
+    WatchedMemory.unreachable = {f"{root}/{RAW_FILES[1].name}"}
+    try:
+        files, _ = find_raw_files(raw_location(f"watchedmemory://{root}"))
+        results = [result for _, result in read_raw_files(files)]
+    finally:
+        WatchedMemory.unreachable = set()
+    assert [type(result) for result in results] == [RawArticle, Rejected, RawArticle, RawArticle, RawArticle]
+    rejected = results[1]
+    assert isinstance(rejected, Rejected) and rejected.sha256 is None
+    assert str(rejected.problems[0]) == (
+        f"watchedmemory://{root}/{RAW_FILES[1].name}: cannot be opened: connection reset; "
+        "fix: check that the file exists and can be read"
+    )

@@ -53,8 +53,7 @@ from .rawfile import (
     find_raw_files,
     is_url,
     raw_location,
-    read_ahead,
-    read_raw_file,
+    read_raw_files,
 )
 from .split import DEFAULT_SPLITS, assign_split, check_splits
 from .text import TONE_STYLES, ToneStyle
@@ -122,9 +121,8 @@ def process_files(
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> Iterator[dict[str, Any] | Rejected]:
     """Every input of ``files`` (an article per text file, an object per JSON item), processed."""
-    for raw in read_ahead(files):
-        for article in read_raw_file(raw, max_bytes=max_file_bytes):
-            yield process(article, raw.display, tone_style=tone_style)
+    for raw, article in read_raw_files(files, max_bytes=max_file_bytes):
+        yield process(article, raw.display, tone_style=tone_style)
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,14 @@ import contextlib
 import errno
 import functools
 import hashlib
+import io
+import itertools
 import json
 import os
 import re
 import stat
 import unicodedata
-from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path, PurePosixPath
@@ -39,8 +40,8 @@ JSON_SUFFIXES = (".json", ".jsonl")
 SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES
 # Larger files are refused unread (JSON too): an article is a few kB. Raise it for bulk JSON Lines.
 DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024
-# How far ahead of the file being read the kernel is asked to read files into its cache, and
-# how much of each (a big JSON Lines file then streams with the kernel's own read-ahead).
+# How many files are read together (read_raw_files), and how much of a local file the kernel
+# is asked to read ahead (a big JSON Lines file then streams with the kernel's own read-ahead).
 READ_AHEAD_FILES = 256
 _READ_AHEAD_BYTES = 1 << 20
 # Never follow a link swapped in after the check, never block on a pipe (where the system has them).
@@ -251,32 +252,55 @@ def _find_remote_files(folder: RemoteFolder) -> tuple[list[RawFile], list[str]]:
     return sorted(files, key=lambda raw: raw.name), sorted(notices)
 
 
-def read_ahead(files: Iterable[RawFile], window: int = READ_AHEAD_FILES) -> Iterator[RawFile]:
-    """``files`` in order, each one once the kernel has been asked to read the ``window`` files
-    after it into its page cache: their disk reads then overlap with the work on this one.
+def read_raw_files(
+    files: Iterable[RawFile], *, max_bytes: int = DEFAULT_MAX_FILE_BYTES, ahead: int = READ_AHEAD_FILES
+) -> Iterator[tuple[RawFile, RawArticle | Rejected]]:
+    """Every input of ``files`` (:func:`read_raw_file`), in order, with each file, reading
+    the next ``ahead`` files started together: local files are read into the kernel's cache
+    while the first of them are processed (``posix_fadvise``), remote files are fetched at
+    once (concurrently where the file system can: s3, gcs, http, …). Disk reads and round
+    trips then overlap with each other and with the work.
 
-    Measured on the benchmark corpus with a cold cache: 1,000 → 3,000 articles/s in one process.
-    Best effort, local files only: a file that cannot be opened is left to :func:`read_raw_file`.
+    Measured on the benchmark corpus with a cold cache: 1,400–1,650 → 2,450 articles/s per worker.
 
     >>> files, _ = find_raw_files(Path(__file__).parent.parent / "raw")
-    >>> list(read_ahead(files, window=2)) == files
+    >>> [raw for raw, _ in read_raw_files(files, ahead=2)] == files
     True
     """
-    ahead: deque[RawFile] = deque()
+    remaining = iter(files)
+    while group := list(itertools.islice(remaining, max(ahead, 1))):
+        fetched = _start_reading(group, max_bytes)
+        for raw in group:
+            for article in read_raw_file(raw, max_bytes=max_bytes, data=fetched.pop(raw, None)):
+                yield raw, article
+
+
+def _start_reading(files: Sequence[RawFile], max_bytes: int) -> dict[RawFile, bytes]:
+    """Start reading ``files``: local ones into the kernel's cache (best effort, links not followed),
+    remote ones fetched, all at once; returns the remote files' bytes. A remote file that is over
+    ``max_bytes`` (refused unread), JSON Lines (streamed), or that fails to come is left to
+    :func:`read_raw_file`, which reports why."""
+    remote: dict[RemoteFolder, list[RawFile]] = {}
     for raw in files:
-        _advise_reading(raw)
-        ahead.append(raw)
-        if len(ahead) > window:
-            yield ahead.popleft()
-    yield from ahead
+        if not isinstance(raw.folder, RemoteFolder):
+            _advise_reading(raw.path)
+        elif raw.size <= max_bytes and not raw.name.lower().endswith(".jsonl"):
+            remote.setdefault(raw.folder, []).append(raw)
+    fetched: dict[RawFile, bytes] = {}
+    for folder, members in remote.items():
+        filesystem, _ = folder.filesystem()
+        paths = [folder.path(raw.name) for raw in members]
+        contents = filesystem.cat_ranges(paths, 0, None, on_error="return")  # (no glob, unlike cat())
+        fetched.update((raw, data) for raw, data in zip(members, contents, strict=True) if isinstance(data, bytes))
+    return fetched
 
 
-def _advise_reading(raw: RawFile) -> None:
-    """Ask the kernel to start reading local file ``raw`` (without following a link)."""
-    if isinstance(raw.folder, RemoteFolder) or not hasattr(os, "posix_fadvise"):
+def _advise_reading(path: Path) -> None:
+    """Ask the kernel to start reading the local file at ``path`` (without following a link)."""
+    if not hasattr(os, "posix_fadvise"):
         return
     try:
-        fd = os.open(raw.folder / raw.name, _OPEN_FLAGS)
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError:
         return
     with contextlib.suppress(OSError):  # a pipe, say: nothing to read ahead
@@ -285,17 +309,24 @@ def _advise_reading(raw: RawFile) -> None:
 
 
 def read_raw_file(
-    raw: RawFile, display: str | None = None, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    raw: RawFile, display: str | None = None, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES, data: bytes | None = None
 ) -> Iterator[RawArticle | Rejected]:
     """Every input in one raw file (one for .txt, one per object for .json/.jsonl).
 
-    ``display`` is how messages name the file (default: its path). Never raises
+    ``display`` is how messages name the file (default: its path); ``data``, the file's
+    bytes if they were already fetched. Never raises
     for bad data: a file that cannot or must not be read is one :class:`Rejected`.
     A ``.jsonl`` file is read line by line, so it may be of any size: ``max_bytes``
     limits each of its objects; it limits other files as a whole.
     """
     display, folder = display or raw.display, raw.folder
-    opened = _open_remote(raw, folder, display) if isinstance(folder, RemoteFolder) else _open_raw(raw, folder, display)
+    opened: tuple[BinaryIO, int] | Rejected
+    if data is not None:
+        opened = io.BytesIO(data), len(data)
+    elif isinstance(folder, RemoteFolder):
+        opened = _open_remote(raw, folder, display)
+    else:
+        opened = _open_raw(raw, folder, display)
     if isinstance(opened, Rejected):
         yield opened
         return
