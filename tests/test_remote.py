@@ -15,7 +15,7 @@ import fsspec
 import pytest
 from fsspec.implementations.memory import MemoryFileSystem
 
-from vn_security_corpus import build
+from vn_security_corpus import build, rawfile
 from vn_security_corpus.cli import main
 from vn_security_corpus.errors import ConfigError
 from vn_security_corpus.rawfile import (
@@ -195,3 +195,18 @@ def test_a_remote_file_that_fails_to_come_is_read_again_and_rejected_with_the_re
         f"watchedmemory://{root}/{RAW_FILES[1].name}: cannot be opened: connection reset; "
         "fix: check that the file exists and can be read"
     )
+
+
+def test_remote_files_beyond_the_fetch_budget_are_read_one_by_one(
+    memory_raw: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = memory_raw.removeprefix("memory://")
+    sizes = sorted((path.name, path.stat().st_size) for path in RAW_FILES)
+    monkeypatch.setattr(rawfile, "_FETCH_BYTES", sizes[0][1] + sizes[1][1])  # the first two files fit
+    WatchedMemory.calls.clear()
+    files, _ = find_raw_files(raw_location(f"watchedmemory://{root}"))
+    assert all(isinstance(result, RawArticle) for _, result in read_raw_files(files))
+    assert WatchedMemory.calls == [
+        ("fetch", [f"{root}/{name}" for name, _ in sizes[:2]]),
+        *(("open", [f"{root}/{name}"]) for name, _ in sizes[2:]),
+    ]

@@ -44,6 +44,8 @@ DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024
 # is asked to read ahead (a big JSON Lines file then streams with the kernel's own read-ahead).
 READ_AHEAD_FILES = 256
 _READ_AHEAD_BYTES = 1 << 20
+# At most this much of a URL folder's files is fetched ahead at once (the rest is read file by file).
+_FETCH_BYTES = 64 * 1024 * 1024
 # Never follow a link swapped in after the check, never block on a pipe (where the system has them).
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
@@ -277,15 +279,17 @@ def read_raw_files(
 
 def _start_reading(files: Sequence[RawFile], max_bytes: int) -> dict[RawFile, bytes]:
     """Start reading ``files``: local ones into the kernel's cache (best effort, links not followed),
-    remote ones fetched, all at once; returns the remote files' bytes. A remote file that is over
-    ``max_bytes`` (refused unread), JSON Lines (streamed), or that fails to come is left to
-    :func:`read_raw_file`, which reports why."""
+    remote ones fetched, all at once (up to 64 MiB); returns the remote files' bytes. A remote file
+    that is over ``max_bytes`` (refused unread), JSON Lines (streamed), beyond the 64 MiB, or that
+    fails to come is left to :func:`read_raw_file`, which opens it and says why it cannot be read."""
     remote: dict[RemoteFolder, list[RawFile]] = {}
+    budget = _FETCH_BYTES
     for raw in files:
         if not isinstance(raw.folder, RemoteFolder):
             _advise_reading(raw.path)
-        elif raw.size <= max_bytes and not raw.name.lower().endswith(".jsonl"):
+        elif raw.size <= min(max_bytes, budget) and not raw.name.lower().endswith(".jsonl"):
             remote.setdefault(raw.folder, []).append(raw)
+            budget -= raw.size
     fetched: dict[RawFile, bytes] = {}
     for folder, members in remote.items():
         filesystem, _ = folder.filesystem()
