@@ -37,6 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 GiB = 1024**3
 SAMPLE_SECONDS = 0.02
 FLOOR_BATCH_ROWS = 10_000
+FLOOR_READ_AHEAD = 256
 
 
 @dataclass
@@ -114,14 +115,24 @@ def build_command(raw: Path, out: Path, jobs: int) -> list[str]:
 
 
 def floor(raw: Path, out: Path) -> None:
-    """The I/O floor: read each raw text file, split title from body, write Parquet (zstd), nothing else."""
+    """The I/O floor: read each raw text file, split title from body, write Parquet (zstd), nothing else.
+
+    It reads ahead as the build does (the kernel is asked for each next 256 files together), so
+    that the ratio compares the work done on the data, not two ways of waiting for the disk.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = pa.schema([("file", pa.string()), ("title", pa.string()), ("text", pa.string())])
+    paths = sorted(raw.iterdir())
     with pq.ParquetWriter(out, schema, compression="zstd", compression_level=3) as writer:
         rows: dict[str, list[str]] = {"file": [], "title": [], "text": []}
-        for path in sorted(raw.iterdir()):
+        for index, path in enumerate(paths):
+            if index % FLOOR_READ_AHEAD == 0 and hasattr(os, "posix_fadvise"):
+                for ahead in paths[index : index + FLOOR_READ_AHEAD]:
+                    descriptor = os.open(ahead, os.O_RDONLY)
+                    os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_WILLNEED)
+                    os.close(descriptor)
             title, _, body = path.read_bytes().decode("utf-8", "replace").partition("\n")
             rows["file"].append(path.name)
             rows["title"].append(title)
