@@ -8,10 +8,20 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vn_security_corpus.pipeline import process
 from vn_security_corpus.rawfile import RawFile, Rejected, read_raw_file
-from vn_security_corpus.schema import SCHEMA_NAMES, arrow_schema, load_schema, parse_partial_date, validate
+from vn_security_corpus.schema import (
+    _FORMATS,
+    SCHEMA_NAMES,
+    arrow_schema,
+    is_valid,
+    load_schema,
+    parse_partial_date,
+    validate,
+)
 
 from .conftest import REPO
 
@@ -121,3 +131,60 @@ def test_validate_accepts_every_published_record_of_raw(release_root: Path) -> N
 
     for record in load_table(root=release_root).drop_columns(["split"]).to_pylist():
         assert validate("article", record, "x") == []
+
+
+# Values that each keyword of the raw schema treats differently: markup of every kind the
+# pattern refuses and look-alikes it allows, blank and odd-space strings, real and unreal dates.
+_STRINGS = st.sampled_from(
+    [
+        "Công an tỉnh Thanh Hóa",
+        " ",
+        "\u00a0\u2003",
+        "",
+        "a <b>tag</b>",
+        "x < y > z",
+        "<!-- note",
+        "<![CDATA[x",
+        "AT&amp;T",
+        "&#160;",
+        "&#x1F600;",
+        "R&D; 3 < 4",
+        "<br/>",
+        "<a\thref=x>",
+        "< p>",
+        "2020-06",
+        "2020-02-30",
+        "2020-13",
+        "20200",
+        "x" * 1001,
+    ]
+)
+_VALUES = st.one_of(_STRINGS, st.none(), st.integers(-1, 2), st.lists(_STRINGS, max_size=3))
+_GOOD_SOURCE = {"file": "a.txt", "line": 1, "sha256": "0" * 64, "encoding": "utf-8", "repairs": []}
+_BAD_SOURCE_FIELDS = {"file": "", "line": 0, "sha256": "G" * 64, "encoding": "", "repairs": [1], "extra": 1}
+_SOURCES = st.sampled_from(sorted(_BAD_SOURCE_FIELDS)).map(lambda key: {**_GOOD_SOURCE, key: _BAD_SOURCE_FIELDS[key]})
+_GOOD_ARTICLE = {
+    "title": "Công an tỉnh Thanh Hóa",
+    "paragraphs": ["Sáng 19-6, hội nghị.", "Đoạn hai."],
+    "date": "2020-06",
+    "byline": "Đình Hợp",
+    "source": _GOOD_SOURCE,
+}
+_REMOVED = object()
+# A valid raw article with up to three fields changed (to any of the values above) or removed.
+_RAW_ARTICLES = st.lists(
+    st.tuples(
+        st.sampled_from([*_GOOD_ARTICLE, "body", "extra"]),
+        st.one_of(st.just(_REMOVED), _VALUES, st.lists(_STRINGS, min_size=1, max_size=3), _SOURCES),
+    ),
+    max_size=3,
+).map(
+    lambda changes: {key: value for key, value in {**_GOOD_ARTICLE, **dict(changes)}.items() if value is not _REMOVED}
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_RAW_ARTICLES)
+def test_the_fast_check_agrees_with_the_full_one(instance: dict[str, Any]) -> None:
+    full = jsonschema.Draft202012Validator(load_schema("raw_article"), format_checker=_FORMATS)
+    assert is_valid("raw_article", instance) == full.is_valid(instance)
