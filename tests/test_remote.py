@@ -210,3 +210,15 @@ def test_remote_files_beyond_the_fetch_budget_are_read_one_by_one(
         ("fetch", [f"{root}/{name}" for name, _ in sizes[:2]]),
         *(("open", [f"{root}/{name}"]) for name, _ in sizes[2:]),
     ]
+
+
+def test_a_batch_that_fails_as_a_whole_is_read_file_by_file(memory_raw: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: Any, **__: Any) -> list[Any]:
+        raise RuntimeError("the service is unavailable")
+
+    monkeypatch.setattr(WatchedMemory, "cat_ranges", refuse)
+    WatchedMemory.calls.clear()
+    root = memory_raw.removeprefix("memory://")
+    files, _ = find_raw_files(raw_location(f"watchedmemory://{root}"))
+    assert all(isinstance(result, RawArticle) for _, result in read_raw_files(files))
+    assert [kind for kind, _ in WatchedMemory.calls] == ["open"] * len(RAW_FILES)
