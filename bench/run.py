@@ -202,11 +202,13 @@ def validation(raw: Path, records: int) -> None:
     import jsonschema
 
     from vn_security_corpus import schema
+    from vn_security_corpus.formats import RawArticle
     from vn_security_corpus.normalise import to_article
-    from vn_security_corpus.rawfile import RawArticle, find_raw_files, read_raw_file
+    from vn_security_corpus.records import read_file_inputs
+    from vn_security_corpus.sources import find_raw_files
 
     files, _ = find_raw_files(raw)
-    raws = [a.record for f in files[:records] for a in read_raw_file(f) if isinstance(a, RawArticle)]
+    raws = [a.record for f in files[:records] for a in read_file_inputs(f) if isinstance(a, RawArticle)]
     instances = {"raw_article": raws, "article": [to_article(record) for record in raws]}
     figures = {}
     for name, items in instances.items():  # steady state: the best of three passes

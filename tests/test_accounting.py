@@ -42,9 +42,10 @@ def raw_text(index: int) -> str:
 
 def raw_object(index: int) -> dict[str, Any]:
     """The raw file ``index`` as a JSON input object (title and paragraphs; date and byline as read)."""
-    from vn_security_corpus.rawfile import RawFile, read_raw_file
+    from vn_security_corpus.records import read_file_inputs
+    from vn_security_corpus.sources import RawFile
 
-    (article,) = read_raw_file(RawFile.at(RAW_FILES[index]))
+    (article,) = read_file_inputs(RawFile.at(RAW_FILES[index]))
     record = article.record  # type: ignore[union-attr]
     return {key: record[key] for key in ("title", "paragraphs", "date", "byline")}
 

@@ -17,18 +17,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from vn_security_corpus import CorpusError, build
-from vn_security_corpus.pipeline import process, process_files
-from vn_security_corpus.rawfile import (
-    DEFAULT_MAX_FILE_BYTES,
-    RawArticle,
-    RawFile,
-    Rejected,
-    find_raw_files,
-    parse_bytes,
-    parse_text,
-    read_raw_file,
-    read_raw_files,
-)
+from vn_security_corpus.formats import RawArticle, Rejected, parse_bytes, parse_text
+from vn_security_corpus.records import process, process_files, read_file_inputs, read_inputs
+from vn_security_corpus.sources import DEFAULT_MAX_FILE_BYTES, RawFile, find_raw_files
 
 from .conftest import RAW_FILES
 
@@ -39,7 +30,7 @@ TITLE, BODY = ARTICLE.decode().split("\n", 1)
 def outcome(path: Path, max_bytes: int | None = None) -> list[dict[str, Any] | Rejected]:
     """What the reader and the validator make of ``path``, as a build found it in its folder."""
     raw = RawFile(path.parent, path.name)
-    articles = read_raw_file(raw, max_bytes=max_bytes or DEFAULT_MAX_FILE_BYTES)
+    articles = read_file_inputs(raw, max_file_bytes=max_bytes or DEFAULT_MAX_FILE_BYTES)
     return [process(article, str(path)) for article in articles]
 
 
@@ -98,7 +89,7 @@ def test_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
     text, document = tmp_path / "big.txt", tmp_path / "big.json"
     text.write_bytes(ARTICLE)
     document.write_bytes(b"[" + b",".join([b'{"title": "T", "body": "x"}'] * 100) + b"]")
-    (result,) = read_raw_file(RawFile.at(text), max_bytes=len(ARTICLE) - 1)
+    (result,) = read_file_inputs(RawFile.at(text), max_file_bytes=len(ARTICLE) - 1)
     assert isinstance(result, Rejected) and result.problems[0].message == (
         f"the file is {len(ARTICLE):,} bytes, over the size limit of {len(ARTICLE) - 1:,} bytes"
     )
@@ -292,8 +283,6 @@ def test_reading_ahead_keeps_order_and_leaves_what_it_cannot_open_to_the_reader(
     files, _ = find_raw_files(raw)
     expected = [(raw_file, outcome(raw_file.path)) for raw_file in files]
     for ahead in (0, 1, 3, 100):
-        read = [
-            (raw_file, process(article, raw_file.display)) for raw_file, article in read_raw_files(files, ahead=ahead)
-        ]
+        read = [(raw_file, process(article, raw_file.display)) for raw_file, article in read_inputs(files, ahead=ahead)]
         assert [(raw_file, [result]) for raw_file, result in read] == expected
     assert [type(result) for _, (result,) in expected].count(Rejected) == 1

@@ -17,7 +17,7 @@ import pytest
 
 from bench import generate as gen
 from vn_security_corpus import build, load_table, schema
-from vn_security_corpus.rawfile import parse_text
+from vn_security_corpus.formats import parse_text
 
 from .conftest import REPO
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from vn_security_corpus import InvalidInputError, ReleaseError, build, load_table
-from vn_security_corpus.publish import content_lines, record_digest
+from vn_security_corpus.release import content_lines, record_digest
 
 from .conftest import RAW_DIR
 

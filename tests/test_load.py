@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 import pytest
 
 import vn_security_corpus as vnsc
-from vn_security_corpus.load import PACKAGE_RELEASES
+from vn_security_corpus.release import PACKAGE_RELEASES
 
 from .conftest import REPO
 
@@ -27,7 +27,7 @@ def test_versions_and_info(release_root: Path) -> None:
     assert vnsc.versions(release_root / "nowhere") == []
     with pytest.raises(vnsc.ReleaseError, match=r"no release '9.9.9'; available: 1.0.0"):
         vnsc.info("9.9.9", root=release_root)
-    with pytest.raises(vnsc.ReleaseError, match="no releases here"):
+    with pytest.raises(vnsc.ReleaseError, match="no such folder of releases"):
         vnsc.load_table(root=release_root / "nowhere")
 
 

@@ -13,8 +13,8 @@ import pyarrow.compute as pc
 import pytest
 
 import vn_security_corpus as vnsc
-from vn_security_corpus.pipeline import process
-from vn_security_corpus.rawfile import RawFile, read_raw_file
+from vn_security_corpus.records import process, read_file_inputs
+from vn_security_corpus.sources import RawFile
 from vn_security_corpus.text import to_tone_style
 
 from .conftest import RAW_DIR, RAW_FILES
@@ -86,7 +86,7 @@ FIELDS = (
 
 
 def record_of(path: Path, **options: Any) -> dict[str, Any]:
-    (article,) = read_raw_file(RawFile.at(path))
+    (article,) = read_file_inputs(RawFile.at(path))
     result = process(article, str(path), **options)
     assert isinstance(result, dict), result
     return result

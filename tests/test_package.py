@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 
 import vn_security_corpus as vnsc
-from vn_security_corpus.load import PACKAGE_RELEASES
+from vn_security_corpus.release import PACKAGE_RELEASES
 
 from .conftest import RAW_DIR, REPO
 

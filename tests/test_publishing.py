@@ -85,7 +85,7 @@ def test_a_build_killed_at_any_moment_publishes_nothing_and_the_next_one_succeed
         assert kill_when(start_build(corpus, out), condition), f"the build ended before being killed {moment}"
         assert visible(out) == [], moment
         assert versions(out) == [], moment
-        with pytest.raises(ReleaseError, match="no releases here"):
+        with pytest.raises(ReleaseError, match=r"no such folder of releases|no releases here"):
             load_table(root=out)
     assert len(staging_folders(out)) == 1  # a killed build leaves its staging folder; the next build removes it
 

@@ -15,19 +15,12 @@ import fsspec
 import pytest
 from fsspec.implementations.memory import MemoryFileSystem
 
-from vn_security_corpus import build, rawfile
+from vn_security_corpus import build, sources
 from vn_security_corpus.cli import main
 from vn_security_corpus.errors import ConfigError
-from vn_security_corpus.rawfile import (
-    RawArticle,
-    RawFile,
-    Rejected,
-    RemoteFolder,
-    find_raw_files,
-    raw_location,
-    read_raw_file,
-    read_raw_files,
-)
+from vn_security_corpus.formats import RawArticle, Rejected
+from vn_security_corpus.records import read_file_inputs, read_inputs
+from vn_security_corpus.sources import RawFile, RemoteFolder, find_raw_files, raw_location
 
 from .conftest import RAW_DIR, RAW_FILES
 from .test_scale import release_bytes
@@ -92,14 +85,14 @@ def test_listing_skips_folders_with_a_notice_and_reads_json_lines(memory_raw: st
     assert notices == [
         f"{memory_raw}/nested: skipped: a folder (raw files are read from the top level of the raw folder only)"
     ]
-    articles = list(read_raw_file(files[-1]))
+    articles = list(read_file_inputs(files[-1]))
     lines = [article.line_of("") for article in articles if isinstance(article, RawArticle)]
     assert files[-1].name == "more.jsonl" and lines == [1, 2, 3]
 
 
 def test_a_remote_file_over_the_limit_is_rejected_with_its_checksum(memory_raw: str) -> None:
     (raw,) = (raw for raw in find_raw_files(raw_location(memory_raw))[0] if raw.name == RAW_FILES[1].name)
-    (rejected,) = read_raw_file(raw, max_bytes=100)
+    (rejected,) = read_file_inputs(raw, max_file_bytes=100)
     assert isinstance(rejected, Rejected)
     data = RAW_FILES[1].read_bytes()
     assert rejected.sha256 == hashlib.sha256(data).hexdigest()
@@ -111,7 +104,7 @@ def test_a_remote_file_over_the_limit_is_rejected_with_its_checksum(memory_raw: 
 def test_a_remote_file_gone_since_the_listing_is_rejected(memory_raw: str) -> None:
     files, _ = find_raw_files(raw_location(memory_raw))
     fsspec.filesystem("memory").rm(f"{memory_raw.removeprefix('memory://')}/{files[0].name}")
-    (rejected,) = read_raw_file(files[0])
+    (rejected,) = read_file_inputs(files[0])
     assert isinstance(rejected, Rejected)
     assert rejected.sha256 is None
     assert rejected.problems[0].message.startswith("cannot be opened")
@@ -168,7 +161,7 @@ def test_remote_files_are_fetched_together_and_streams_opened(memory_raw: str, t
     WatchedMemory.calls.clear()
     files, _ = find_raw_files(raw_location(f"watchedmemory://{root}"))
     max_bytes = RAW_FILES[0].stat().st_size * 2
-    results = {raw.name: result for raw, result in read_raw_files(files, max_bytes=max_bytes, ahead=4)}
+    results = {raw.name: result for raw, result in read_inputs(files, max_file_bytes=max_bytes, ahead=4)}
     small = sorted(p.name for p in RAW_FILES)
     # files 000-003, then 004, big.txt, more.jsonl: each batch's small text files in one request, never opened
     fetched = [paths for kind, paths in WatchedMemory.calls if kind == "fetch"]
@@ -185,7 +178,7 @@ def test_a_remote_file_that_fails_to_come_is_read_again_and_rejected_with_the_re
     WatchedMemory.unreachable = {f"{root}/{RAW_FILES[1].name}"}
     try:
         files, _ = find_raw_files(raw_location(f"watchedmemory://{root}"))
-        results = [result for _, result in read_raw_files(files)]
+        results = [result for _, result in read_inputs(files)]
     finally:
         WatchedMemory.unreachable = set()
     assert [type(result) for result in results] == [RawArticle, Rejected, RawArticle, RawArticle, RawArticle]
@@ -202,10 +195,10 @@ def test_remote_files_beyond_the_fetch_budget_are_read_one_by_one(
 ) -> None:
     root = memory_raw.removeprefix("memory://")
     sizes = sorted((path.name, path.stat().st_size) for path in RAW_FILES)
-    monkeypatch.setattr(rawfile, "_FETCH_BYTES", sizes[0][1] + sizes[1][1])  # the first two files fit
+    monkeypatch.setattr(sources, "_FETCH_BYTES", sizes[0][1] + sizes[1][1])  # the first two files fit
     WatchedMemory.calls.clear()
     files, _ = find_raw_files(raw_location(f"watchedmemory://{root}"))
-    assert all(isinstance(result, RawArticle) for _, result in read_raw_files(files))
+    assert all(isinstance(result, RawArticle) for _, result in read_inputs(files))
     assert WatchedMemory.calls == [
         ("fetch", [f"{root}/{name}" for name, _ in sizes[:2]]),
         *(("open", [f"{root}/{name}"]) for name, _ in sizes[2:]),
@@ -220,5 +213,5 @@ def test_a_batch_that_fails_as_a_whole_is_read_file_by_file(memory_raw: str, mon
     WatchedMemory.calls.clear()
     root = memory_raw.removeprefix("memory://")
     files, _ = find_raw_files(raw_location(f"watchedmemory://{root}"))
-    assert all(isinstance(result, RawArticle) for _, result in read_raw_files(files))
+    assert all(isinstance(result, RawArticle) for _, result in read_inputs(files))
     assert [kind for kind, _ in WatchedMemory.calls] == ["open"] * len(RAW_FILES)

@@ -17,7 +17,7 @@ from bench.generate import generate
 from vn_security_corpus import build, load_table, verify_release
 from vn_security_corpus.engine import LocalEngine, engine_for
 from vn_security_corpus.errors import ConfigError
-from vn_security_corpus.rawfile import find_raw_files
+from vn_security_corpus.sources import find_raw_files
 
 SHARD_ROWS = 120  # several shards per split from a few hundred articles
 # Run a command on a pseudo-terminal of 120 columns and print what it shows.

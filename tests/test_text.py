@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vn_security_corpus.errors import ConfigError
 from vn_security_corpus.text import clean_text, expand_abbreviations, to_tone_style
 
 from .conftest import RAW_FILES, REPO
@@ -116,7 +117,7 @@ def test_raw_files_use_the_traditional_style() -> None:
 
 
 def test_unknown_style_is_refused() -> None:
-    with pytest.raises(ValueError, match="choose traditional or new"):
+    with pytest.raises(ConfigError, match="choose traditional or new"):
         to_tone_style("hòa", "modern")  # type: ignore[arg-type]
 
 

@@ -13,18 +13,21 @@ import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import __version__
+from ._version import __version__
 from .engine import ENGINES
 from .errors import ConfigError, CorpusError, InvalidInputError, Problem, RewriteWarning
-from .load import info, versions
 from .normalise import CANONICAL_STYLE
-from .pipeline import BuildReport, build, process_files
-from .rawfile import DEFAULT_MAX_FILE_BYTES, RawFile, Rejected, RemoteFolder, find_raw_files, raw_location
+from .sources import DEFAULT_MAX_FILE_BYTES, RawFile, RemoteFolder, raw_location
 from .split import DEFAULT_SPLITS, parse_splits
 from .text import TONE_STYLES, ToneStyle
-from .verify import verify_release
+
+if TYPE_CHECKING:
+    from .formats import Rejected
+    from .pipeline import BuildReport
+
+# The commands import what they need when they run: `--help` imports neither pyarrow nor the build.
 
 OK, INVALID, USAGE = 0, 1, 2
 _SHOWN_DUPLICATES = 20  # exact duplicates need no action: the first few, then a count
@@ -147,6 +150,9 @@ def _splits(text: str) -> dict[str, float]:
 def _inputs(
     paths: Sequence[Path | RemoteFolder], max_file_bytes: int, tone_style: ToneStyle = CANONICAL_STYLE
 ) -> Iterator[dict[str, Any] | Rejected]:
+    from .records import process_files
+    from .sources import find_raw_files
+
     for path in paths:
         if isinstance(path, RemoteFolder) or path.is_dir():
             files, notices = find_raw_files(path)
@@ -160,6 +166,8 @@ def _inputs(
 
 
 def _parse(args: argparse.Namespace) -> int:
+    from .formats import Rejected
+
     problems: list[Problem] = []
     for result in _inputs(args.files, args.max_file_bytes, args.tone_style):
         if isinstance(result, Rejected):
@@ -173,6 +181,8 @@ def _parse(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from .formats import Rejected
+
     results = list(_inputs(args.paths, args.max_file_bytes))
     problems = [problem for result in results if isinstance(result, Rejected) for problem in result.problems]
     invalid = sum(isinstance(result, Rejected) for result in results)
@@ -191,6 +201,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from .pipeline import build
+
     options: dict[str, Any] = {
         "splits": args.splits,
         "tone_style": args.tone_style,
@@ -263,6 +275,8 @@ def _print_warning(message: Warning | str, *_: object, **__: object) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from .verify import verify_release
+
     problems = verify_release(args.release)
     if args.json:
         print(
@@ -283,12 +297,16 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _versions(args: argparse.Namespace) -> int:
+    from .release import versions
+
     for version in versions(args.root):
         print(version)
     return OK
 
 
 def _info(args: argparse.Namespace) -> int:
+    from .load import info
+
     manifest = info(args.version, args.root)
     if args.json:
         print(json.dumps(manifest, ensure_ascii=False, indent=2))

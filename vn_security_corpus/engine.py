@@ -13,9 +13,7 @@ between processes; no data file is ever unpickled.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import ctypes
-import multiprocessing
 import os
 import signal
 import sys
@@ -70,6 +68,8 @@ class LocalEngine:
             yield from map(function, items)
             return
         if self._pool is None:
+            import multiprocessing  # (only where a pool is started: importing the library stays light)
+
             # spawn, not fork: the parent holds Arrow's threads; and the workers are its own children
             context = multiprocessing.get_context("spawn")
             self._pool = concurrent.futures.ProcessPoolExecutor(
@@ -138,17 +138,6 @@ class RayEngine:
         dataset = self._ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(run, batch_size=1)
         for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
             yield from batch["result"]
-
-
-def release_memory() -> None:
-    """Hand freed memory back to the system, so a long-lived worker holds only what its current
-    task needs: Arrow's pool keeps freed blocks, and glibc keeps a freed heap until trimmed."""
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None).malloc_trim(0)
 
 
 def _die_with_parent(parent: int) -> None:

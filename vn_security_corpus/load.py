@@ -14,9 +14,7 @@ True
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,15 +22,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import ConfigError, ReleaseError
-from .publish import MANIFEST, VERSION_PATTERN, read_manifest
-from .text import TONE_STYLES, ToneStyle, to_tone_style
+from .release import Release, open_release, versions
+from .text import ToneStyle, check_tone_style, to_tone_style
 from .verify import check_release, file_problem
 
 if TYPE_CHECKING:
     import datasets
     import pandas
 
-PACKAGE_RELEASES = Path(__file__).resolve().parent / "releases"
+__all__ = ["info", "load_dataset", "load_pandas", "load_table", "versions"]
+
 SPLIT_COLUMN = "split"
 # The columns whose text follows the release's tone-mark style.
 STYLED_COLUMNS = ("title", "text", "authors", "officials")
@@ -40,77 +39,13 @@ STYLED_COLUMNS = ("title", "text", "authors", "officials")
 Filters = Any  # a pyarrow compute expression, or filters in the DNF form of pyarrow.parquet
 
 
-def versions(root: Path | str | None = None) -> list[str]:
-    """The published versions under ``root``, oldest first.
-
-    >>> "1.0.0" in versions()
-    True
-    """
-    folder = Path(root) if root is not None else PACKAGE_RELEASES
-    if not folder.is_dir():
-        return []
-    found = [
-        path.name
-        for path in folder.iterdir()
-        if VERSION_PATTERN.fullmatch(path.name) and (path / "manifest.json").is_file()
-    ]
-    return sorted(found, key=lambda name: tuple(map(int, name.split("."))))
-
-
-def release_path(version: str | None = None, root: Path | str | None = None) -> Path:
-    """The folder of release ``version`` (newest when None) under ``root``."""
-    folder = Path(root) if root is not None else PACKAGE_RELEASES
-    available = versions(folder)
-    if not available:
-        raise ReleaseError(f"{folder}: no releases here; build one with `vn-security-corpus build`")
-    if version is None:
-        version = available[-1]
-    if version not in available:
-        raise ReleaseError(f"{folder}: no release {version!r}; available: {', '.join(available)}")
-    return folder / version
-
-
 def info(version: str | None = None, root: Path | str | None = None) -> dict[str, Any]:
-    """The manifest of a release: version, splits, files and checksums, inputs, content hash."""
-    return read_manifest(release_path(version, root))
+    """The manifest of a release: version, splits, files and checksums, inputs, content hash.
 
-
-@dataclass(frozen=True)
-class ReleaseIndex:
-    """What loading needs from a release's manifest: its splits' files, tone style and content hash."""
-
-    splits: dict[str, tuple[str, ...]]
-    tone_style: ToneStyle
-    content_sha256: str
-
-
-def release_index(release: Path) -> ReleaseIndex:
-    """The :class:`ReleaseIndex` of ``release``, parsed once per version of its manifest (a manifest
-    lists every raw input, tens of MB for a large corpus: parsing it again on each load would show)."""
-    status = (release / MANIFEST).stat() if (release / MANIFEST).exists() else None
-    return _release_index(release, status.st_mtime_ns if status else 0, status.st_size if status else 0)
-
-
-@functools.lru_cache(maxsize=32)
-def _release_index(release: Path, _mtime_ns: int, _size: int) -> ReleaseIndex:
-    manifest = read_manifest(release)
-    splits = {name: tuple(split["files"]) for name, split in manifest["splits"].items()}
-    style: ToneStyle = manifest.get("settings", {}).get("tone_style", "traditional")
-    return ReleaseIndex(splits, style, manifest["content_sha256"])
-
-
-def split_files(
-    version: str | None = None, split: str | None = None, root: Path | str | None = None
-) -> dict[str, list[Path]]:
-    """The Parquet files of each split (or of ``split`` alone) of a release."""
-    release = release_path(version, root)
-    splits = release_index(release).splits
-    if split is not None and split not in splits:
-        raise ReleaseError(
-            f"{release}: no split {split!r} (splits without records are not published); splits: {', '.join(splits)}"
-        )
-    names = [split] if split is not None else list(splits)
-    return {name: [release / file for file in splits[name]] for name in names}
+    >>> info("1.0.0")["counts"]["published"]
+    5
+    """
+    return dict(open_release(version, root).manifest.data)
 
 
 def load_table(
@@ -134,10 +69,25 @@ def load_table(
     >>> load_table(split="train", filters=[("date_precision", "=", "day")]).num_rows > 0
     True
     """
-    release = release_path(version, root)
+    return read_release(
+        open_release(version, root), split, columns=columns, filters=filters, tone_style=tone_style, verify=verify
+    )
+
+
+def read_release(
+    release: Release,
+    split: str | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    filters: Filters = None,
+    tone_style: ToneStyle | None = None,
+    verify: bool = False,
+) -> pa.Table:
+    """:func:`load_table` of a release already resolved: every loader resolves the release once,
+    so one load never mixes two versions."""
     if verify:
-        check_release(release)
-    files = split_files(version, split, root)
+        check_release(release.path)
+    files = release.split_files(split)
     wanted = [column for column in columns if column != SPLIT_COLUMN] if columns is not None else None
     tables = []
     for name, paths in files.items():
@@ -146,7 +96,7 @@ def load_table(
             table = table.append_column(SPLIT_COLUMN, pa.repeat(pa.scalar(name, pa.string()), table.num_rows))
         tables.append(table)
     table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-    if tone_style is not None and tone_style != release_index(release).tone_style:
+    if tone_style is not None and check_tone_style(tone_style) != release.manifest.tone_style:
         table = restyle_table(table, tone_style)
     return table
 
@@ -157,8 +107,7 @@ def restyle_table(table: pa.Table, tone_style: ToneStyle) -> pa.Table:
     >>> restyle_table(pa.table({"title": ["Thủy"], "id": ["x"]}), "new").to_pylist()
     [{'title': 'Thuỷ', 'id': 'x'}]
     """
-    if tone_style not in TONE_STYLES:
-        raise ConfigError(f"tone style {tone_style!r}: choose {' or '.join(TONE_STYLES)}")
+    check_tone_style(tone_style)
     for index, name in enumerate(table.column_names):
         if name in STYLED_COLUMNS:
             column = table.column(index).combine_chunks()
@@ -181,7 +130,7 @@ def _map_strings(array: pa.Array, function: Callable[[str], str]) -> pa.Array:
     return array
 
 
-def read_parquet(release: Path, paths: Sequence[Path], **options: Any) -> pa.Table:
+def read_parquet(release: Release, paths: Sequence[Path], **options: Any) -> pa.Table:
     """Parquet files of ``release``, read together (in parallel); a damaged one is a
     ReleaseError naming it, never an Arrow traceback.
 
@@ -195,23 +144,23 @@ def read_parquet(release: Path, paths: Sequence[Path], **options: Any) -> pa.Tab
             _read_one(release, path, options)
         reason = (str(error).strip() or type(error).__name__).splitlines()[0]
         raise ReleaseError(
-            f"{release}: its Parquet files cannot be read together ({reason}); run verify on it"
+            f"{release.path}: its Parquet files cannot be read together ({reason}); run verify on it"
         ) from None
 
 
-def _read_one(release: Path, path: Path, options: Mapping[str, Any]) -> None:
+def _read_one(release: Release, path: Path, options: Mapping[str, Any]) -> None:
     try:
         pq.read_table(path, **options)
     except (OSError, pa.ArrowException) as error:
         reason = (str(error).strip() or type(error).__name__).splitlines()[0]
-        expected = read_manifest(release)["files"].get(path.relative_to(release).as_posix())
+        expected = release.manifest.files.get(path.relative_to(release.path).as_posix())
         problem = file_problem(path, expected) if expected is not None else None
         if expected is not None and problem is None:
             raise ConfigError(f"{path}: cannot be read with these columns and filters ({reason})") from None
         state = problem.message if problem is not None else "not listed in the manifest"
         raise ReleaseError(
             f"{path}: cannot be read as Parquet ({reason}); {state}: restore the release or rebuild it "
-            f"(`vn-security-corpus verify {release}` checks every file)"
+            f"(`vn-security-corpus verify {release.path}` checks every file)"
         ) from None
 
 
@@ -252,36 +201,32 @@ def load_dataset(
     """
     import datasets
 
+    release = open_release(version, root)
     if verify:
-        check_release(release_path(version, root))
-    files = split_files(version, split, root)
-    index = release_index(release_path(version, root))
+        check_release(release.path)
+    files = release.split_files(split)
     if streaming:
         streamed = datasets.load_dataset(
             "parquet", data_files={name: [str(p) for p in paths] for name, paths in files.items()}, streaming=True
         )
-        if tone_style is not None and tone_style != index.tone_style:
+        if tone_style is not None and check_tone_style(tone_style) != release.manifest.tone_style:
             streamed = streamed.with_format("arrow").map(
                 restyle_table, batched=True, fn_kwargs={"tone_style": tone_style}
             )
             streamed = streamed.with_format(None)
         return streamed[split] if split is not None else streamed
-    loaded = datasets.DatasetDict(
-        {name: _in_memory_dataset(version, name, root, index.content_sha256, tone_style) for name in files}
-    )
+    loaded = datasets.DatasetDict({name: _in_memory_dataset(release, name, tone_style) for name in files})
     return loaded[split] if split is not None else loaded
 
 
-def _in_memory_dataset(
-    version: str | None, split: str, root: Path | str | None, content_sha256: str, tone_style: ToneStyle | None
-) -> datasets.Dataset:
+def _in_memory_dataset(release: Release, split: str, tone_style: ToneStyle | None) -> datasets.Dataset:
     import datasets
     from datasets.table import InMemoryTable
 
-    table = load_table(version, split, root=root, tone_style=tone_style)
+    table = read_release(release, split, tone_style=tone_style)
     features = datasets.Features.from_arrow_schema(table.schema)
     # The content hash (and the style) names the data exactly: datasets need not hash the table again.
-    fingerprint = f"vnsc-{content_sha256[:24]}-{split}-{tone_style or 'as-built'}"
+    fingerprint = f"vnsc-{release.manifest.content_sha256[:24]}-{split}-{tone_style or 'as-built'}"
     return datasets.Dataset(
         InMemoryTable(table),
         info=datasets.DatasetInfo(features=features),

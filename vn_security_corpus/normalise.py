@@ -3,7 +3,7 @@
 Text is cleaned (text.clean_paragraph), brought to the traditional tone-mark style
 for the id and the metadata rules, then written in the release's tone style.
 
->>> from vn_security_corpus.rawfile import parse_text
+>>> from vn_security_corpus.formats import parse_text
 >>> text = " date 2020-06 Tiêu  đề\\n\\nSáng 19-6, Đại tá Trần Phú Hà dự.\\n\\nĐình Hợp\\n"
 >>> raw = parse_text(text, "a.txt", "0" * 64, "utf-8")
 >>> article = to_article(raw.record)

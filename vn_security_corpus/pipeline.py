@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 import shutil
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from os import PathLike
@@ -25,44 +25,34 @@ from typing import Any
 import pyarrow as pa
 from tqdm.auto import tqdm
 
-from . import schema
 from .dedup import Duplicate
-from .engine import Engine, engine_for, release_memory
+from .engine import Engine, engine_for
 from .errors import ConfigError, InvalidInputError, Problem
-from .normalise import CANONICAL_STYLE, to_article
-from .publish import (
+from .formats import Rejected
+from .normalise import CANONICAL_STYLE
+from .publish import commit_release, staging_area
+from .records import process_files
+from .release import check_version
+from .shards import (
     DEFAULT_SHARD_ROWS,
     Shard,
     ShardPlan,
     SpillRange,
-    check_version,
-    commit_release,
     plan_shards,
+    release_manifest,
+    release_memory,
     spill_range,
     spill_table,
-    staging_area,
     write_shard,
     write_spill,
 )
-from .rawfile import (
-    DEFAULT_MAX_FILE_BYTES,
-    RawArticle,
-    RawFile,
-    Rejected,
-    RemoteFolder,
-    find_raw_files,
-    is_url,
-    raw_location,
-    read_raw_files,
-)
+from .sources import DEFAULT_MAX_FILE_BYTES, RawFile, RemoteFolder, find_raw_files, is_url, raw_location
 from .split import DEFAULT_SPLITS, assign_split, check_splits
-from .text import TONE_STYLES, ToneStyle
+from .text import ToneStyle, check_tone_style
 
 # A worker's chunk of raw files: big enough to keep workers busy, small enough to stay in memory.
 CHUNK_BYTES = 8 * 1024 * 1024
 CHUNK_FILES = 2_000
-# Where, in the raw record, each field of the article record came from.
-_RAW_POINTER = {"/title": "/title", "/text": "/paragraphs", "/date": "/date", "/authors": "/byline"}
 
 
 @dataclass
@@ -84,45 +74,6 @@ class BuildReport:
     notices: list[str] = field(default_factory=list)
     written: bool = True
     replaced: bool = False
-
-
-def process(
-    article: RawArticle | Rejected, display: str, *, tone_style: ToneStyle = CANONICAL_STYLE
-) -> dict[str, Any] | Rejected:
-    """One input through validation, normalisation (in ``tone_style``) and validation again.
-
-    Returns the article record, or the input rejected with every problem.
-    """
-    if isinstance(article, Rejected):
-        return article
-    record = article.record
-    source = record.get("source", {})
-
-    def rejected(problems: list[Problem]) -> Rejected:
-        return Rejected(source.get("file", display), source.get("line"), source.get("sha256", ""), problems)
-
-    problems = schema.validate("raw_article", record, display, article.line_of)
-    if problems:
-        return rejected(problems)
-    result = to_article(record, tone_style=tone_style)
-    problems = schema.validate("article", result, display, lambda pointer: article.line_of(_raw_pointer(pointer)))
-    return rejected(problems) if problems else result
-
-
-def _raw_pointer(pointer: str) -> str:
-    head = "/" + pointer.split("/")[1] if pointer else ""
-    return _RAW_POINTER.get(head, "")
-
-
-def process_files(
-    files: Iterable[RawFile],
-    *,
-    tone_style: ToneStyle = CANONICAL_STYLE,
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-) -> Iterator[dict[str, Any] | Rejected]:
-    """Every input of ``files`` (an article per text file, an object per JSON item), processed."""
-    for raw, article in read_raw_files(files, max_bytes=max_file_bytes):
-        yield process(article, raw.display, tone_style=tone_style)
 
 
 @dataclass(frozen=True)
@@ -280,8 +231,7 @@ def build(
     optional ``ray_address``). ``progress`` shows progress bars (default: on a terminal).
     """
     check_version(version)
-    if tone_style not in TONE_STYLES:
-        raise ConfigError(f"tone style {tone_style!r}: choose {' or '.join(TONE_STYLES)}")
+    check_tone_style(tone_style)
     if max_file_bytes < 1:
         raise ConfigError(f"max_file_bytes must be at least 1, not {max_file_bytes}")
     if shard_rows < 1:
@@ -297,20 +247,26 @@ def build(
         )
     options = BuildOptions(check_splits(splits), tone_style, max_file_bytes)
     files, notices = find_raw_files(raw)
+    if not files:
+        raise ConfigError(
+            f"{raw_dir}: the raw folder holds no files to read; put raw articles (.txt, .json, .jsonl) in it"
+        )
     with staging_area(Path(out_dir), version) as staging:
         spill_dir = staging / ".spill"
         spill_dir.mkdir()
+        chunks = chunk_files(files, options, spill_dir)
+        if engine == "local" and len(chunks) == 1:
+            jobs = 1  # one chunk of work: starting worker processes would cost more than the work
         with engine_for(engine, jobs, ray_address) as workers:  # the workers end with the two stages
-            chunks = chunk_files(files, options, spill_dir)
             results = list(_map_chunks(workers, chunks, len(files), progress))
             del chunks, files  # the file list grows with the corpus: only the results are needed now
             rejected = sorted((r for result in results for r in result.rejected), key=lambda r: (r.file, r.line or 0))
-            if rejected and not allow_invalid:
-                raise InvalidInputError(problem for item in rejected for problem in item.problems)
+            records = sum(result.records for result in results)
+            if rejected and (not allow_invalid or not records):
+                raise InvalidInputError(_problems(rejected, records, raw_dir))
             shards = list(_map_shards(workers, _shard_tasks(results, options, shard_rows, staging), progress))
         shutil.rmtree(spill_dir)
         duplicates = sorted((d for shard in shards for d in shard.duplicates), key=lambda d: (d.file, d.line))
-        records = sum(result.records for result in results)
         raw_files = pa.concat_tables([result.inputs for result in results]).sort_by("file").to_pylist()
         build_info = {
             "settings": {"splits": options.splits, "tone_style": tone_style},
@@ -324,7 +280,8 @@ def build(
             "rejected": [item.to_dict() for item in rejected],
             "duplicates": [item.to_dict() for item in duplicates],
         }
-        outcome = commit_release(staging, version, shards, build_info=build_info, shard_rows=shard_rows, force=force)
+        manifest = release_manifest(version, shards, build_info, shard_rows)
+        outcome = commit_release(staging, manifest, force=force)
     split_rows: dict[str, int] = {}
     for shard in shards:
         split_rows[shard.plan.split] = split_rows.get(shard.plan.split, 0) + shard.rows
@@ -340,6 +297,19 @@ def build(
         written=outcome != "unchanged",
         replaced=outcome == "replaced",
     )
+
+
+def _problems(rejected: Sequence[Rejected], records: int, raw_dir: object) -> list[Problem]:
+    """Every problem of the ``rejected`` inputs; when no input became a record, a last line says
+    that nothing can be published (a release without records is never published)."""
+    problems = [problem for item in rejected for problem in item.problems]
+    if not records:
+        problems.append(
+            Problem(
+                str(raw_dir), None, "no input became a record: there is nothing to publish", fix="fix the inputs above"
+            )
+        )
+    return problems
 
 
 def _map_chunks(workers: Engine, chunks: Sequence[Chunk], files: int, progress: bool | None) -> Iterator[ChunkResult]:

@@ -19,15 +19,15 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-import jsonschema_rs
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, Problem
 
-SCHEMA_NAMES = ("raw_article", "article")
+if TYPE_CHECKING:  # imported where used: reading a release needs neither
+    import jsonschema
+    import pyarrow as pa
+
+SCHEMA_NAMES = ("raw_article", "article", "manifest")
 _PACKAGE_DIR = Path(__file__).resolve().parent
 # In an installed wheel the schemas sit inside the package; in a source checkout
 # (editable install) they sit in the repository's top-level schema/ folder.
@@ -40,7 +40,7 @@ LineOf = Callable[[str], "int | None"]
 
 
 def schema_path(name: str) -> Path:
-    """Path of the schema file ``name`` (``raw_article`` or ``article``).
+    """Path of the schema file ``name`` (``raw_article``, ``article`` or ``manifest``).
 
     >>> schema_path("article").name
     'article.schema.json'
@@ -96,19 +96,21 @@ def parse_partial_date(value: str) -> tuple[int, int | None, int | None] | None:
     return year, month, day
 
 
-_FORMATS = jsonschema.FormatChecker()
-
-
-@_FORMATS.checks("partial-date")
 def _is_partial_date(value: object) -> bool:
     return not isinstance(value, str) or parse_partial_date(value) is not None
 
 
 @functools.cache
-def _validator(name: str) -> jsonschema.Draft202012Validator:
+def full_validator(name: str) -> jsonschema.Draft202012Validator:
+    """The ``jsonschema`` validator of schema ``name`` (every error, with its path), the library's
+    formats included: the reference that :func:`is_valid` is the fast form of."""
+    import jsonschema
+
+    formats = jsonschema.FormatChecker()
+    formats.checks("partial-date")(_is_partial_date)
     schema = load_schema(name)
     jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema, format_checker=_FORMATS)
+    return jsonschema.Draft202012Validator(schema, format_checker=formats)
 
 
 _FORMAT_CHECKS: dict[str, Callable[[object], bool]] = {"partial-date": _is_partial_date}
@@ -122,6 +124,8 @@ def _fast_validator(name: str) -> Callable[[Any], bool]:
     jsonschema-rs checks the structure; this library's format (``partial-date``) is checked
     here in Python: a format callback from Rust costs more than the whole check.
     """
+    import jsonschema_rs
+
     schema = load_schema(name)
     sites = [(path, _FORMAT_CHECKS[form]) for path, form in _format_sites(schema)]
     if len(sites) != _count_formats(schema):
@@ -197,7 +201,7 @@ def validate(name: str, instance: Any, file: str, line_of: LineOf | None = None)
     """
     if is_valid(name, instance):
         return []
-    errors = sorted(_validator(name).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = sorted(full_validator(name).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
     problems: dict[Problem, None] = {}  # ordered set: `required` reports once per missing key
     for error in errors:
         pointer = _pointer(error.absolute_path)
@@ -271,6 +275,8 @@ def arrow_schema() -> pa.Schema:
     >>> arrow_schema().field("authors").type
     ListType(list<item: string not null>)
     """
+    import pyarrow as pa
+
     schema = load_schema("article")
     return pa.schema(
         [_arrow_field(name, sub, name in schema["required"]) for name, sub in schema["properties"].items()]
@@ -278,6 +284,8 @@ def arrow_schema() -> pa.Schema:
 
 
 def _arrow_field(name: str, sub: Mapping[str, Any], required: bool) -> pa.Field:
+    import pyarrow as pa
+
     kinds = sub["type"] if isinstance(sub["type"], list) else [sub["type"]]
     nullable = "null" in kinds or not required
     kind = next(k for k in kinds if k != "null")
@@ -303,6 +311,7 @@ def _arrow_field(name: str, sub: Mapping[str, Any], required: bool) -> pa.Field:
 def features_yaml(schema: pa.Schema) -> list[dict[str, Any]]:
     """The ``dataset_info.features`` list of a dataset card for an Arrow schema.
 
+    >>> import pyarrow as pa
     >>> features_yaml(pa.schema([("authors", pa.list_(pa.string()))]))
     [{'name': 'authors', 'list': 'string'}]
     """
@@ -310,6 +319,8 @@ def features_yaml(schema: pa.Schema) -> list[dict[str, Any]]:
 
 
 def _feature_type(arrow_type: pa.DataType) -> dict[str, Any]:
+    import pyarrow as pa
+
     if pa.types.is_list(arrow_type):
         inner = _feature_type(arrow_type.value_type)
         return {"list": inner.get("dtype", inner.get("struct"))}

@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
+from .errors import ConfigError
+
 # Characters that take no room and carry no letter: zero-width space/joiners,
 # word joiner, byte order mark, soft hyphen.
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
@@ -105,9 +107,19 @@ def to_tone_style(text: str, style: ToneStyle) -> str:
     >>> to_tone_style("HÒA BÌNH, Hoà Bình, Đại uý", "traditional")
     'HÒA BÌNH, Hòa Bình, Đại úy'
     """
+    return _TONE_PAIRS[check_tone_style(style)].sub(_move_tone, text)
+
+
+def check_tone_style(style: object) -> ToneStyle:
+    """``style`` if it is a tone-mark style; :class:`ConfigError` otherwise.
+
+    >>> check_tone_style("modern")
+    Traceback (most recent call last):
+    vn_security_corpus.errors.ConfigError: tone style 'modern': choose traditional or new
+    """
     if style not in TONE_STYLES:
-        raise ValueError(f"tone style {style!r}: choose {' or '.join(TONE_STYLES)}")
-    return _TONE_PAIRS[style].sub(_move_tone, text)
+        raise ConfigError(f"tone style {style!r}: choose {' or '.join(TONE_STYLES)}")
+    return style
 
 
 def _move_tone(match: re.Match[str]) -> str:

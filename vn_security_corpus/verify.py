@@ -15,12 +15,10 @@ its manifest lists)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from .errors import Problem, ReleaseError
-from .publish import MANIFEST, file_sha256, read_manifest
+from .release import MANIFEST, FileInfo, file_sha256, read_manifest
 
 _RESTORE = "restore the release from its source, or rebuild it"
 
@@ -33,14 +31,14 @@ def check_release(release: Path) -> None:
         raise ReleaseError(f"{release}: does not match its manifest ({len(problems)} problems):\n{lines}")
 
 
-def file_problem(path: Path, expected: Mapping[str, Any]) -> Problem | None:
+def file_problem(path: Path, expected: FileInfo) -> Problem | None:
     """What is wrong with one file a manifest lists (``expected``: its bytes and sha256), or None."""
     if not path.is_file():
         return Problem(str(path), None, "missing", fix=_RESTORE)
     size = path.stat().st_size
-    if size != expected["bytes"]:
-        return Problem(str(path), None, f"changed: {size} bytes, manifest says {expected['bytes']}", fix=_RESTORE)
-    if file_sha256(path) != expected["sha256"]:
+    if size != expected.bytes:
+        return Problem(str(path), None, f"changed: {size} bytes, manifest says {expected.bytes}", fix=_RESTORE)
+    if file_sha256(path) != expected.sha256:
         return Problem(str(path), None, "changed: its SHA-256 differs from the manifest's", fix=_RESTORE)
     return None
 
@@ -56,7 +54,7 @@ def verify_release(release: Path | str) -> list[Problem]:
         manifest = read_manifest(release)
     except ReleaseError as error:
         return [Problem(str(release / MANIFEST), None, str(error), fix=_RESTORE)]
-    listed = manifest.get("files", {})
+    listed = manifest.files
     problems = [
         problem
         for relative, expected in sorted(listed.items())

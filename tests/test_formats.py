@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from vn_security_corpus.pipeline import process
-from vn_security_corpus.rawfile import RawArticle, RawFile, Rejected, find_raw_files, read_raw_file
+from vn_security_corpus.formats import RawArticle, Rejected
+from vn_security_corpus.records import process, read_file_inputs
+from vn_security_corpus.sources import RawFile, find_raw_files
 
 from .conftest import RAW_DIR, RAW_FILES
 
@@ -49,13 +50,13 @@ EXPECTED = {
 
 
 def read_one(path: Path) -> RawArticle:
-    (article,) = read_raw_file(RawFile.at(path))
+    (article,) = read_file_inputs(RawFile.at(path))
     assert isinstance(article, RawArticle), article
     return article
 
 
 def read_rejected(path: Path) -> Rejected:
-    (rejected,) = read_raw_file(RawFile.at(path))
+    (rejected,) = read_file_inputs(RawFile.at(path))
     assert isinstance(rejected, Rejected), rejected
     return rejected
 
@@ -127,18 +128,18 @@ def test_json_and_jsonl_inputs_give_the_same_records_as_text(tmp_path: Path) -> 
     expected = [process(read_one(path), str(path)) for path in RAW_FILES]
     ids = [r["id"] for r in expected if isinstance(r, dict)]
     for name, count in (("list.json", 5), ("lines.jsonl", 5), ("one.json", 1)):
-        results = [process(a, name) for a in read_raw_file(RawFile.at(tmp_path / name))]
+        results = [process(a, name) for a in read_file_inputs(RawFile.at(tmp_path / name))]
         assert all(isinstance(r, dict) for r in results), results
         assert [r["id"] for r in results if isinstance(r, dict)] == ids[:count]
     lines = [
         r["source"]["line"]
-        for r in (process(a, "") for a in read_raw_file(RawFile.at(tmp_path / "lines.jsonl")))
+        for r in (process(a, "") for a in read_file_inputs(RawFile.at(tmp_path / "lines.jsonl")))
         if isinstance(r, dict)
     ]
     assert lines == [1, 2, 3, 4, 5]
     listed = [
         a.record["source"]["line"]
-        for a in read_raw_file(RawFile.at(tmp_path / "list.json"))
+        for a in read_file_inputs(RawFile.at(tmp_path / "list.json"))
         if isinstance(a, RawArticle)
     ]
     text = (tmp_path / "list.json").read_text(encoding="utf-8").split("\n")
@@ -166,7 +167,7 @@ def test_jsonl_bad_line_rejects_only_that_object(tmp_path: Path) -> None:
         '{"title": "a", "paragraphs": ["b"]}\nnot json\n[1]\n{"title": "c", "body": "d", "source": {}}\n',
         encoding="utf-8",
     )
-    results = [process(a, str(path)) for a in read_raw_file(RawFile.at(path))]
+    results = [process(a, str(path)) for a in read_file_inputs(RawFile.at(path))]
     assert isinstance(results[0], dict)
     rejected = [r for r in results if isinstance(r, Rejected)]
     assert [(r.line, r.problems[0].message.split(":")[0]) for r in rejected] == [

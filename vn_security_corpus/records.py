@@ -1,0 +1,119 @@
+"""The per-input step: raw file → raw records → validated, normalised article records, or problems.
+
+``parse``, ``validate`` and ``build`` all go through :func:`process_files`: every input
+(a text file, or one object of a JSON / JSON Lines file) comes out as its article record
+or as :class:`~vn_security_corpus.formats.Rejected` with every problem.
+
+>>> from pathlib import Path
+>>> from vn_security_corpus.sources import find_raw_files
+>>> files, _ = find_raw_files(Path(__file__).parent.parent / "raw")
+>>> [result["lang"] for result in process_files(files[:2])]
+['vi', 'vi']
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from . import schema
+from .errors import Problem
+from .formats import RawArticle, Rejected, parse_bytes, parse_json_lines
+from .normalise import CANONICAL_STYLE, to_article
+from .sources import (
+    DEFAULT_MAX_FILE_BYTES,
+    READ_AHEAD_FILES,
+    Content,
+    FileBytes,
+    FileLines,
+    RawFile,
+    printable,
+    read_contents,
+)
+from .text import ToneStyle
+
+# Where, in the raw record, each field of the article record came from.
+_RAW_POINTER = {"/title": "/title", "/text": "/paragraphs", "/date": "/date", "/authors": "/byline"}
+
+
+def read_inputs(
+    files: Iterable[RawFile], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, ahead: int = READ_AHEAD_FILES
+) -> Iterator[tuple[RawFile, RawArticle | Rejected]]:
+    """Every input of ``files`` as a raw record, or rejected (a file that yields no input at all
+    is rejected too, so that every file is accounted for)."""
+    for raw, content in read_contents(files, max_bytes=max_file_bytes, ahead=ahead):
+        empty = True
+        for article in parse_content(raw, content, max_file_bytes):
+            empty = False
+            yield raw, article
+        if empty:
+            yield raw, _no_input(raw, content)
+
+
+def _no_input(raw: RawFile, content: Content) -> Rejected:
+    """A file that holds no input: an empty JSON list, a JSON Lines file of blank lines."""
+    sha256 = hashlib.sha256(content.data).hexdigest() if isinstance(content, FileBytes) else content.sha256
+    message = "the file holds no article (an empty JSON list, or only blank lines)"
+    problem = Problem(printable(raw.display), None, message, fix="remove the file, or write articles into it")
+    return Rejected(printable(raw.name), None, sha256, [problem])
+
+
+def read_file_inputs(raw: RawFile, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[RawArticle | Rejected]:
+    """Every input of one raw file (one for .txt, one per object for .json/.jsonl).
+
+    >>> from pathlib import Path
+    >>> [type(a).__name__ for a in read_file_inputs(RawFile.at(Path(__file__).parent.parent / "raw" / "x.csv"))]
+    ['Rejected']
+    """
+    return [article for _, article in read_inputs([raw], max_file_bytes=max_file_bytes)]
+
+
+def parse_content(raw: RawFile, content: Content, max_file_bytes: int) -> Iterator[RawArticle | Rejected]:
+    """The inputs in the ``content`` of raw file ``raw``."""
+    name, display = printable(raw.name), printable(raw.display)
+    if isinstance(content, FileBytes):
+        yield from parse_bytes(content.data, name, display)
+    elif isinstance(content, FileLines):
+        yield from parse_json_lines(content.lines, name, content.sha256, display, max_file_bytes)
+    else:
+        yield Rejected(name, None, content.sha256, [Problem(display, None, content.message, fix=content.fix)])
+
+
+def process(
+    article: RawArticle | Rejected, display: str, *, tone_style: ToneStyle = CANONICAL_STYLE
+) -> dict[str, Any] | Rejected:
+    """One input through validation, normalisation (in ``tone_style``) and validation again.
+
+    Returns the article record, or the input rejected with every problem.
+    """
+    if isinstance(article, Rejected):
+        return article
+    record = article.record
+    source = record.get("source", {})
+
+    def rejected(problems: list[Problem]) -> Rejected:
+        return Rejected(source.get("file", display), source.get("line"), source.get("sha256", ""), problems)
+
+    problems = schema.validate("raw_article", record, display, article.line_of)
+    if problems:
+        return rejected(problems)
+    result = to_article(record, tone_style=tone_style)
+    problems = schema.validate("article", result, display, lambda pointer: article.line_of(_raw_pointer(pointer)))
+    return rejected(problems) if problems else result
+
+
+def _raw_pointer(pointer: str) -> str:
+    head = "/" + pointer.split("/")[1] if pointer else ""
+    return _RAW_POINTER.get(head, "")
+
+
+def process_files(
+    files: Iterable[RawFile],
+    *,
+    tone_style: ToneStyle = CANONICAL_STYLE,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> Iterator[dict[str, Any] | Rejected]:
+    """Every input of ``files`` (an article per text file, an object per JSON item), processed."""
+    for raw, article in read_inputs(files, max_file_bytes=max_file_bytes):
+        yield process(article, printable(raw.display), tone_style=tone_style)

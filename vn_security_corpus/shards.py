@@ -1,0 +1,230 @@
+"""Build internals between the two stages: spill files, the shard plan, and writing shards.
+
+The map stage writes each chunk's records, sorted by id, to a spill file per split
+(:func:`spill_table`, :func:`write_spill`); the reduce stage cuts each split into
+shards by id range (:func:`plan_shards`), finds each shard's rows in every spill file
+(:func:`spill_range`) and writes the shard (:func:`write_shard`) with fixed options and
+no timestamps: the same records and the same pyarrow give the same bytes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import builtins
+import contextlib
+import ctypes
+import hashlib
+import itertools
+import math
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .dedup import ORIGIN_FILE, ORIGIN_LINE, ORIGIN_SHA256, Duplicate, dedupe
+from .errors import ConfigError
+from .release import CONTENT_HASH_METHOD, content_lines, file_sha256, record_digest, shard_name
+from .schema import arrow_schema, schema_sha256
+
+DEFAULT_SHARD_ROWS = 5_000  # about 25 MB of text: a worker writing one needs about 250 MB
+# Every option that changes the bytes is fixed here and recorded in the manifest.
+PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "use_dictionary": True,
+    "write_statistics": True,
+    "data_page_version": "1.0",
+    "version": "2.6",
+    "row_group_size": 2_000,  # about 10 MB of text: the writer holds one row group at a time
+}
+
+# The column that travels beside a record from the normalise stage to the shard writer.
+DIGEST = "_digest"
+_ROW = "_row"
+_SPILL_ROW_GROUP = 64  # rows: a shard's range cuts at most two row groups per spill file
+
+
+def spill_schema() -> pa.Schema:
+    """The Arrow schema of records between the stages: the published columns, then the
+    record's digest (see :func:`record_digest`) and where it was read (for dedup)."""
+    extra = [(DIGEST, pa.string()), (ORIGIN_FILE, pa.string()), (ORIGIN_LINE, pa.int64()), (ORIGIN_SHA256, pa.string())]
+    return pa.schema([*arrow_schema(), *(pa.field(name, kind, nullable=False) for name, kind in extra)])
+
+
+def spill_table(records: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """Records as an Arrow table of :func:`spill_schema`, sorted by id (so a shard reads one
+    contiguous range of it). Built column by column: several times faster than row by row."""
+    schema = spill_schema()
+    records = sorted(records, key=lambda record: str(record["id"]))
+    columns: dict[str, list[Any]] = {name: [record[name] for record in records] for name in arrow_schema().names}
+    columns[DIGEST] = [record_digest(record) for record in records]
+    columns[ORIGIN_FILE] = [source["file"] for source in columns["source"]]
+    columns[ORIGIN_LINE] = [source["line"] for source in columns["source"]]
+    columns[ORIGIN_SHA256] = [source["sha256"] for source in columns["source"]]
+    return pa.table([pa.array(columns[field.name], field.type) for field in schema], schema=schema)
+
+
+def write_spill(table: pa.Table, path: Path) -> None:
+    """Write a :func:`spill_table` as a Parquet file of small uncompressed row groups, so that
+    a shard reads back little more than its rows (with plain reads: memory-mapping many files
+    would count every page the kernel maps around each column as the build's own memory)."""
+    pq.write_table(table, path, compression="none", use_dictionary=False, row_group_size=_SPILL_ROW_GROUP)
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    """One Parquet file to write: the records of ``split`` with ``low <= id < high`` (None: unbounded)."""
+
+    split: str
+    index: int
+    count: int
+    low: str | None
+    high: str | None
+
+    @property
+    def name(self) -> str:
+        """The file's path in the release."""
+        return shard_name(self.split, self.index, self.count)
+
+
+@dataclass
+class Shard:
+    """A written shard: its file's checksum and size, its rows' part of the content hash
+    (:func:`content_lines`, compact: a build holds every shard's), the duplicates it dropped."""
+
+    plan: ShardPlan
+    sha256: str
+    bytes: int
+    rows: int
+    arrow_bytes: int
+    content: builtins.bytes  # (this class's ``bytes`` is a field)
+    duplicates: list[Duplicate]
+
+
+def plan_shards(ids: Mapping[str, pa.Array | pa.ChunkedArray], shard_rows: int) -> list[ShardPlan]:
+    """Shards for the records of each split (``ids``: every record's id, repeats allowed): at most
+    ``shard_rows`` distinct ids each, cut by id range, so the plan depends on the ids alone.
+
+    >>> [(p.name, p.low, p.high) for p in plan_shards({"train": pa.array(["c", "a", "b", "a"])}, 2)]
+    [('data/train-00000-of-00002.parquet', None, 'c'), ('data/train-00001-of-00002.parquet', 'c', None)]
+    """
+    if shard_rows < 1:
+        raise ConfigError(f"shard_rows must be at least 1, not {shard_rows}")
+    plans = []
+    for split, split_ids in ids.items():
+        unique = pc.unique(split_ids)
+        unique = unique.take(pc.sort_indices(unique))
+        count = math.ceil(len(unique) / shard_rows)
+        bounds = [None, *(unique[start].as_py() for start in range(shard_rows, len(unique), shard_rows)), None]
+        plans += [ShardPlan(split, index, count, bounds[index], bounds[index + 1]) for index in range(count)]
+    return plans
+
+
+class SpillRange(NamedTuple):
+    """Rows ``start`` to ``stop`` (excluded) of a spill file."""
+
+    path: Path
+    start: int
+    stop: int
+
+
+def spill_range(path: Path, ids: Sequence[str], plan: ShardPlan) -> SpillRange:
+    """The rows of spill file ``path`` (its ``ids``, sorted) that belong to shard ``plan``.
+
+    >>> spill_range(Path("s"), ["a", "b", "c", "d"], ShardPlan("train", 0, 2, "b", "d"))
+    SpillRange(path=PosixPath('s'), start=1, stop=3)
+    """
+    start = 0 if plan.low is None else bisect.bisect_left(ids, plan.low)
+    stop = len(ids) if plan.high is None else bisect.bisect_left(ids, plan.high)
+    return SpillRange(path, start, stop)
+
+
+def read_spill(spill: SpillRange) -> pa.Table:
+    """The rows of ``spill``, reading only the row groups that hold them."""
+    file = pq.ParquetFile(spill.path)
+    ends = list(itertools.accumulate(file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)))
+    first, last = bisect.bisect_right(ends, spill.start), bisect.bisect_left(ends, spill.stop)
+    offset = ends[first - 1] if first else 0
+    rows = file.read_row_groups(range(first, last + 1), use_threads=False).slice(spill.start - offset)
+    # A copy of just these rows (a slice would hold the whole row groups until the shard is written),
+    # its list items named as in the schema (Parquet calls them "element": the shard's bytes would differ).
+    return rows.take(pa.array(range(spill.stop - spill.start))).cast(spill_schema())
+
+
+def write_shard(plan: ShardPlan, spills: Sequence[SpillRange], staging: Path) -> Shard:
+    """Write one shard of a release into ``staging``: its records gathered from the ranges of
+    the spill files that hold them, deduplicated, sorted by id, one chunk, fixed options (the
+    same records give the same bytes). Only the light columns are sorted; the records are
+    taken in order once.
+    """
+    pieces = [read_spill(spill) for spill in spills]
+    candidates = pa.concat_tables(pieces).combine_chunks()  # take() on many chunks would concatenate them again
+    del pieces
+    light = candidates.select(["id", ORIGIN_FILE, ORIGIN_LINE, ORIGIN_SHA256, DIGEST])
+    kept, duplicates = dedupe(light.append_column(_ROW, pa.array(range(candidates.num_rows), pa.int64())))
+    data = candidates.select(arrow_schema().names).take(kept[_ROW])
+    del candidates, light
+    release_memory()  # before the Parquet writer takes its share
+    path = staging / plan.name
+    path.parent.mkdir(exist_ok=True)
+    pq.write_table(data, path, **PARQUET_OPTIONS)
+    return Shard(
+        plan,
+        file_sha256(path),
+        path.stat().st_size,
+        data.num_rows,
+        data.nbytes,
+        content_lines((plan.split, digest) for digest in kept.column(DIGEST).to_pylist()),
+        duplicates,
+    )
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the system, so a long-lived worker holds only what its current
+    task needs: Arrow's pool keeps freed blocks, and glibc keeps a freed heap until trimmed."""
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).malloc_trim(0)
+
+
+def release_manifest(
+    version: str, shards: Sequence[Shard], build_info: Mapping[str, Any], shard_rows: int
+) -> dict[str, Any]:
+    """The manifest of release ``version`` made of ``shards``: its splits and their files, the
+    content hash, and the build's ``build_info`` (settings, counts, inputs, …). ``files`` lists
+    the shards; the publisher adds the card."""
+    from ._version import __version__
+
+    order = list(build_info["settings"]["splits"])
+    shards = sorted(shards, key=lambda shard: (order.index(shard.plan.split), shard.plan.index))
+    content = hashlib.sha256()
+    for shard in shards:
+        content.update(shard.content)
+    split_info: dict[str, dict[str, Any]] = {}
+    for shard in shards:
+        entry = split_info.setdefault(shard.plan.split, {"rows": 0, "arrow_bytes": 0, "files": []})
+        entry["rows"] += shard.rows
+        entry["arrow_bytes"] += shard.arrow_bytes
+        entry["files"].append(shard.plan.name)
+    return {
+        "name": "vn_security_corpus",
+        "version": version,
+        "library_version": __version__,
+        "pyarrow_version": pa.__version__,
+        "schema_sha256": schema_sha256(),
+        "content_sha256": content.hexdigest(),
+        "content_sha256_method": CONTENT_HASH_METHOD,
+        "parquet": PARQUET_OPTIONS,
+        "shard_rows": shard_rows,
+        "splits": split_info,
+        **build_info,
+        "files": {
+            shard.plan.name: {"sha256": shard.sha256, "bytes": shard.bytes, "rows": shard.rows} for shard in shards
+        },
+    }

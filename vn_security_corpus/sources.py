@@ -1,0 +1,397 @@
+"""Where raw bytes come from: local folders and fsspec URLs, listed, confined, limited and hashed.
+
+A raw folder is a local path or an fsspec URL (:func:`raw_location`); :func:`find_raw_files`
+lists the files directly inside it, and :func:`read_contents` reads them, a group at a
+time with the reads started together, as :class:`FileBytes` (a whole file within the size
+limit), :class:`FileLines` (a JSON Lines file, streamed line by line) or :class:`Refusal`
+(why a file must not or cannot be read). What the bytes mean is :mod:`vn_security_corpus.formats`' work.
+
+>>> files, notices = find_raw_files(Path(__file__).parent.parent / "raw")
+>>> [type(content).__name__ for _, content in read_contents(files[:2])]
+['FileBytes', 'FileBytes']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import functools
+import hashlib
+import io
+import itertools
+import os
+import re
+import stat
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO, TypeGuard
+
+from .errors import ConfigError
+
+# Larger files are refused unread (JSON too): an article is a few kB. Raise it for bulk JSON Lines.
+DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024
+# How many files are read together (read_contents), and how much of a local file the kernel
+# is asked to read ahead (a big JSON Lines file then streams with the kernel's own read-ahead).
+READ_AHEAD_FILES = 256
+_READ_AHEAD_BYTES = 1 << 20
+# At most this much of a URL folder's files is fetched ahead at once (the rest is read file by file).
+_FETCH_BYTES = 64 * 1024 * 1024
+# Never follow a link swapped in after the check, never block on a pipe (where the system has them).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+# An fsspec URL: a protocol, then ``://`` (``s3://bucket/raw``, ``zip://raw::file:///data/corpus.zip``).
+_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]+://")
+_SKIPPED_FOLDER = "skipped: a folder (raw files are read from the top level of the raw folder only)"
+_SIZE_FIX = "split it into smaller files, or raise the limit (build --max-file-bytes N, max_file_bytes=N)"
+
+
+@dataclass(frozen=True)
+class FileBytes:
+    """A whole raw file's bytes (within the size limit)."""
+
+    data: bytes
+
+
+@dataclass(frozen=True)
+class FileLines:
+    """A JSON Lines file, read one line at a time: each line without its end, or None for a line
+    over the size limit (skipped unread); ``sha256`` is the whole file's."""
+
+    lines: Iterator[bytes | None]
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a raw file is not read: too large, a link out of the raw folder, not a regular file,
+    unreadable. ``sha256`` is None when the file was not read at all."""
+
+    message: str
+    fix: str
+    sha256: str | None = None
+
+
+Content = FileBytes | FileLines | Refusal
+
+
+@dataclass(frozen=True)
+class RemoteFolder:
+    """A raw folder named by an fsspec URL (``s3://bucket/raw``, ``gs://…``, ``hf://datasets/…``,
+    ``zip://raw::file:///data/corpus.zip``), listed and read through fsspec, so that workers on
+    other machines read it too. Credentials are found as the storage's fsspec package (s3fs,
+    gcsfs, …) finds them: environment, configuration files, instance roles.
+
+    >>> RemoteFolder("zip://raw::file:///data/corpus.zip").display("a.txt")
+    'zip://raw/a.txt::file:///data/corpus.zip'
+    """
+
+    url: str
+
+    def filesystem(self) -> tuple[Any, str]:
+        """The fsspec file system and the folder's path in it."""
+        return _filesystem(self.url)
+
+    def path(self, name: str) -> str:
+        """The path of file ``name`` of the folder in its file system."""
+        root = self.filesystem()[1]
+        return f"{root}/{name}" if root else name
+
+    def display(self, name: str) -> str:
+        """How messages name file ``name`` of the folder: its URL."""
+        folder, chained, rest = self.url.partition("::")
+        return f"{folder.rstrip('/')}/{name}{chained}{rest}"
+
+
+@functools.lru_cache(maxsize=16)
+def _filesystem(url: str) -> tuple[Any, str]:
+    import fsspec  # (imported for URLs only: a local build does without it)
+
+    try:
+        filesystem, root = fsspec.core.url_to_fs(url)
+    except ImportError as error:  # fsspec names the package: "Install s3fs to access S3"
+        raise ConfigError(f"{url}: {error} (pip install it beside vn-security-corpus)") from None
+    except ValueError as error:  # "Protocol not known: …"
+        raise ConfigError(f"{url}: {error}; give a folder, or a URL fsspec knows (s3://, gs://, zip://…)") from None
+    except OSError as error:  # a zip:// URL's archive that is not there
+        raise ConfigError(f"{url}: cannot be opened: {error}") from None
+    return filesystem, str(root).rstrip("/")
+
+
+def is_url(location: object) -> TypeGuard[str]:
+    """Whether ``location`` is a URL (``protocol://…``) rather than a local path.
+
+    >>> is_url("s3://bucket/raw"), is_url("raw"), is_url(Path("s3://bucket"))
+    (True, False, False)
+    """
+    return isinstance(location, str) and _URL.match(location) is not None
+
+
+def raw_location(location: str | PathLike[str] | RemoteFolder) -> Path | RemoteFolder:
+    """A raw folder as given by a user: a local path, or an fsspec URL (``file://`` URLs are local paths).
+
+    >>> raw_location("raw"), raw_location("file:///data/raw"), raw_location("s3://bucket/raw")
+    (PosixPath('raw'), PosixPath('/data/raw'), RemoteFolder(url='s3://bucket/raw'))
+    """
+    if isinstance(location, RemoteFolder):
+        return location
+    if is_url(location):
+        if location.startswith("file://") and "::" not in location:
+            return Path(location.removeprefix("file://"))
+        return RemoteFolder(location)
+    return Path(location)
+
+
+@dataclass(frozen=True, slots=True)
+class RawFile:
+    """A raw file: the folder it is in and its name there (a light object: a build lists millions).
+
+    ``folder`` is a local folder or a :class:`RemoteFolder`.
+    ``name`` is what provenance records and what files are sorted by. When ``confined``,
+    a symbolic link must point inside ``folder`` (a raw folder never reads files elsewhere).
+    ``size`` is as listed (a link's own size): for sharing out the work, not trusted.
+    """
+
+    folder: Path | RemoteFolder
+    name: str
+    size: int = 0
+    confined: bool = True
+
+    @classmethod
+    def at(cls, path: Path) -> RawFile:
+        """A file named on its own (e.g. on the command line): read wherever a link points.
+
+        >>> RawFile.at(Path("raw/a.txt"))
+        RawFile(folder=PosixPath('raw'), name='a.txt', size=0, confined=False)
+        """
+        return cls(path.parent, path.name, confined=False)
+
+    @property
+    def path(self) -> Path:
+        """Where to read a file of a local folder (one of a :class:`RemoteFolder` has a URL: :attr:`display`)."""
+        if isinstance(self.folder, RemoteFolder):
+            raise ValueError(f"{self.display} is a URL, not a local path")
+        return self.folder / self.name
+
+    @property
+    def display(self) -> str:
+        """How messages name the file: its path, or its URL."""
+        return self.folder.display(self.name) if isinstance(self.folder, RemoteFolder) else str(self.path)
+
+
+def find_raw_files(raw_dir: Path | RemoteFolder) -> tuple[list[RawFile], list[str]]:
+    """The raw files directly inside ``raw_dir``, sorted by name, and notices of what was skipped.
+
+    Folders and special files (pipes, sockets, devices) are skipped with a notice;
+    symbolic links are kept, for :func:`read_content` to check where they point.
+
+    >>> files, notices = find_raw_files(Path(__file__).parent.parent / "raw")
+    >>> [f.name[:3] for f in files], notices
+    (['000', '001', '002', '003', '004'], [])
+    """
+    if isinstance(raw_dir, RemoteFolder):
+        return _find_remote_files(raw_dir)
+    files, notices = [], []
+    with os.scandir(raw_dir) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                notices.append(f"{raw_dir / entry.name}: {_SKIPPED_FOLDER}")
+            elif entry.is_file() or entry.is_symlink():
+                files.append(RawFile(raw_dir, entry.name, entry.stat(follow_symlinks=False).st_size))
+            else:
+                notices.append(f"{raw_dir / entry.name}: skipped: not a regular file (a pipe, socket or device)")
+    return sorted(files, key=lambda raw: raw.name), sorted(notices)
+
+
+def _find_remote_files(folder: RemoteFolder) -> tuple[list[RawFile], list[str]]:
+    """:func:`find_raw_files` of a folder given by URL; sizes are as listed."""
+    filesystem, root = folder.filesystem()
+    try:
+        if not filesystem.isdir(root):
+            raise ConfigError(f"{folder.url}: the raw folder does not exist or is not a folder")
+        entries = filesystem.ls(root, detail=True)
+    except OSError as error:  # permissions, network
+        raise ConfigError(f"{folder.url}: the raw folder cannot be listed: {error}") from None
+    files, notices = [], []
+    for entry in entries:
+        name = PurePosixPath(entry["name"]).name
+        if entry["type"] == "file":
+            files.append(RawFile(folder, name, int(entry.get("size") or 0)))
+        elif entry["type"] == "directory":
+            notices.append(f"{folder.display(name)}: {_SKIPPED_FOLDER}")
+        else:
+            notices.append(f"{folder.display(name)}: skipped: not a regular file ({entry['type']})")
+    return sorted(files, key=lambda raw: raw.name), sorted(notices)
+
+
+def read_contents(
+    files: Iterable[RawFile], *, max_bytes: int = DEFAULT_MAX_FILE_BYTES, ahead: int = READ_AHEAD_FILES
+) -> Iterator[tuple[RawFile, Content]]:
+    """The content of each of ``files`` (:func:`read_content`), in order, the files taken ``ahead``
+    at a time and the reads of each group started together: local files into the kernel's cache
+    while the first of them are processed (``posix_fadvise``), remote files fetched at once
+    (concurrently where the file system can: s3, gcs, http, …). Disk reads and round trips
+    then overlap with each other and with the work. A JSON Lines file's lines must be read
+    before the next file comes.
+
+    >>> files, _ = find_raw_files(Path(__file__).parent.parent / "raw")
+    >>> [raw for raw, _ in read_contents(files, ahead=2)] == files
+    True
+    """
+    remaining = iter(files)
+    while group := list(itertools.islice(remaining, max(ahead, 1))):
+        fetched = _start_reading(group, max_bytes)
+        for raw in group:
+            for content in read_content(raw, max_bytes=max_bytes, data=fetched.pop(raw, None)):
+                yield raw, content
+
+
+def _start_reading(files: Sequence[RawFile], max_bytes: int) -> dict[RawFile, bytes]:
+    """Start reading ``files``: local ones into the kernel's cache (best effort, links not followed),
+    remote ones fetched, all at once (up to 64 MiB); returns the remote files' bytes. A remote file
+    that is over ``max_bytes`` (refused unread), JSON Lines (streamed), beyond the 64 MiB, or that
+    fails to come is left to :func:`read_content`, which opens it and says why it cannot be read."""
+    remote: dict[RemoteFolder, list[RawFile]] = {}
+    budget = _FETCH_BYTES
+    for raw in files:
+        if not isinstance(raw.folder, RemoteFolder):
+            _advise_reading(raw.path)
+        elif raw.size <= min(max_bytes, budget) and not raw.name.lower().endswith(".jsonl"):
+            remote.setdefault(raw.folder, []).append(raw)
+            budget -= raw.size
+    fetched: dict[RawFile, bytes] = {}
+    for folder, members in remote.items():
+        filesystem, _ = folder.filesystem()
+        paths = [folder.path(raw.name) for raw in members]
+        try:
+            contents = filesystem.cat_ranges(paths, 0, None, on_error="return")  # (no glob, unlike cat())
+        except Exception:  # a failed batch: each file is then read on its own, which says why it fails
+            continue
+        fetched.update((raw, data) for raw, data in zip(members, contents, strict=True) if isinstance(data, bytes))
+    return fetched
+
+
+def _advise_reading(path: Path) -> None:
+    """Ask the kernel to start reading the local file at ``path`` (without following a link)."""
+    if not hasattr(os, "posix_fadvise"):
+        return
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return
+    with contextlib.suppress(OSError):  # a pipe, say: nothing to read ahead
+        os.posix_fadvise(fd, 0, _READ_AHEAD_BYTES, os.POSIX_FADV_WILLNEED)
+    os.close(fd)
+
+
+def read_content(
+    raw: RawFile, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES, data: bytes | None = None
+) -> Iterator[Content]:
+    """The content of one raw file, as one item (a generator, so that a JSON Lines file stays open
+    while its lines are read); ``data``, the file's bytes if they were already fetched. Never raises
+    for a file that cannot or must not be read: that is a :class:`Refusal`.
+
+    A ``.jsonl`` file is read line by line, so it may be of any size: ``max_bytes`` limits
+    each of its lines; it limits other files as a whole.
+
+    >>> raw = RawFile.at(Path(__file__).parent.parent / "raw" / "nosuch.txt")
+    >>> next(read_content(raw)).message
+    'cannot be opened: No such file or directory'
+    """
+    opened: tuple[BinaryIO, int] | Refusal
+    if data is not None:
+        opened = io.BytesIO(data), len(data)
+    elif isinstance(raw.folder, RemoteFolder):
+        opened = _open_remote(raw, raw.folder)
+    else:
+        opened = _open_raw(raw, raw.folder)
+    if isinstance(opened, Refusal):
+        yield opened
+        return
+    stream, size = opened
+    suffix = PurePosixPath(raw.name).suffix.lower()
+    with stream:
+        if suffix == ".jsonl":
+            sha256 = _sha256(stream)
+            stream.seek(0)
+            yield FileLines(_limited_lines(stream, max_bytes), sha256)
+            return
+        data = stream.read() if size <= max_bytes else b""  # (read(max_bytes) would allocate them all)
+        if size <= max_bytes and len(data) <= max_bytes:  # (it may have grown meanwhile)
+            yield FileBytes(data)
+            return
+        size = max(size, len(data))
+        digest = _sha256(stream, hashlib.sha256(data))
+    what, limit = ("the JSON input", "JSON size limit") if suffix == ".json" else ("the file", "size limit")
+    yield Refusal(f"{what} is {size:,} bytes, over the {limit} of {max_bytes:,} bytes", _SIZE_FIX, digest)
+
+
+def _open_raw(raw: RawFile, folder: Path) -> tuple[BinaryIO, int] | Refusal:
+    """File ``raw`` of local ``folder`` open for reading, and its size; or why it is refused: a file name
+    that is not UTF-8, a symbolic link out of the raw folder, not a regular file, or unreadable.
+    A link is found by the open refusing to follow it, so a plain file costs one system call."""
+    path = raw.path
+    if printable(raw.name) != raw.name:
+        return Refusal("the file name is not valid UTF-8", "rename the file")
+    try:
+        try:
+            fd = os.open(path, _OPEN_FLAGS)
+        except OSError as error:
+            if error.errno != errno.ELOOP or not path.is_symlink():
+                raise
+            target = path.resolve()
+            if raw.confined and not target.is_relative_to(folder.resolve()):
+                return Refusal(
+                    f"a symbolic link to {printable(str(path.readlink()))}, outside the raw folder: refused "
+                    "(a raw folder never reads files elsewhere)",
+                    "copy the file into the raw folder instead of linking to it",
+                )
+            fd = os.open(target, _OPEN_FLAGS)
+    except OSError as error:
+        return Refusal(f"cannot be opened: {error.strerror}", "check that the file exists and can be read")
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(fd)
+        return Refusal("not a regular file", "keep only regular files in the raw folder")
+    return os.fdopen(fd, "rb"), status.st_size
+
+
+def _open_remote(raw: RawFile, folder: RemoteFolder) -> tuple[BinaryIO, int] | Refusal:
+    """File ``raw`` of a folder given by URL, open for reading, and its size; or why it cannot be read."""
+    filesystem, _ = folder.filesystem()
+    path = folder.path(raw.name)
+    try:
+        stream = filesystem.open(path, "rb")
+    except OSError as error:  # gone since the listing, permissions, network
+        return Refusal(f"cannot be opened: {error}", "check that the file exists and can be read")
+    # Object stores' files learn their size on opening (one request less than asking again).
+    size = getattr(stream, "size", None)
+    return stream, int(size) if size is not None else raw.size
+
+
+def _sha256(stream: BinaryIO, digest: Any = None) -> str:
+    """SHA-256 of what remains of ``stream`` (added to ``digest``), read block by block."""
+    digest = digest or hashlib.sha256()
+    for block in iter(lambda: stream.read(1 << 20), b""):
+        digest.update(block)
+    return str(digest.hexdigest())
+
+
+def _limited_lines(stream: BinaryIO, max_bytes: int) -> Iterator[bytes | None]:
+    """The lines of ``stream`` without their line end; None for a line longer than ``max_bytes``
+    (skipped without holding it in memory)."""
+    while True:
+        line = stream.readline(max_bytes + 1)
+        if not line:
+            return
+        if len(line) <= max_bytes or line.endswith(b"\n"):
+            yield line.rstrip(b"\r\n")
+            continue
+        while line and not line.endswith(b"\n"):
+            line = stream.readline(1 << 20)
+        yield None
+
+
+def printable(text: str) -> str:
+    """``text`` with undecodable file-name bytes (surrogate escapes) shown as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
