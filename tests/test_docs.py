@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from vn_security_corpus import versions
-from vn_security_corpus.cli import _parser
+from vn_security_corpus.cli import main
 from vn_security_corpus.schema import load_schema
 
 from .conftest import REPO
@@ -42,10 +42,14 @@ def test_readme_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         exec(compile(block, "README.md", "exec"), {})
 
 
-def test_readme_describes_every_record_field_and_command() -> None:
+def test_readme_describes_every_record_field_and_command(capsys: pytest.CaptureFixture[str]) -> None:
     for field in load_schema("article")["properties"]:
         assert f"`{field}`" in README, field
-    commands = _parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert isinstance(commands, dict) and commands
+    with pytest.raises(SystemExit):  # an unknown command: the error names every command there is
+        main(["no-such-command"])
+    choices = re.search(r"invalid choice: .+ \(choose from (.+)\)", capsys.readouterr().err)
+    assert choices, "the command line no longer lists its commands when given an unknown one"
+    commands = [command.strip("'\"") for command in choices.group(1).split(", ")]
+    assert "build" in commands
     for command in commands:
         assert f"vn-security-corpus {command}" in README, command
