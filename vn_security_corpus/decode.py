@@ -25,11 +25,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from pathlib import Path
 
 from .errors import CorpusError
+from .package_data import package_file
 
-DATA_DIR = Path(__file__).with_name("data")
+DATA_DIR = package_file("data")
 
 
 @dataclass(frozen=True)

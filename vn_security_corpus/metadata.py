@@ -21,12 +21,12 @@ import json
 import re
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
+from .package_data import package_file
 from .text import trie_pattern
 
-_DATA = Path(__file__).resolve().parent / "data"
+_DATA = package_file("data")
 _PRECISIONS = {1: "year", 2: "month", 3: "day"}
 
 # ---------------------------------------------------------------- dates

@@ -150,7 +150,7 @@ def process_chunk(chunk: Chunk) -> ChunkResult:
 @contextmanager
 def _without_cycle_collection() -> Iterator[None]:
     """Pause Python's cycle collector: records hold no cycles, and collecting thousands of
-    them over and over cost a fifth of a chunk's time (measured)."""
+    them over and over costs a good part of a chunk's time (bench/run.py shows it)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

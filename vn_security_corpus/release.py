@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.resources
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -24,13 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, ReleaseError
+from .package_data import package_file
 
 MANIFEST = "manifest.json"
 CARD = "README.md"
 DATA_DIR = "data"
 # ASCII digits only: `\d` would take any script's digits ("1٣.0.0").
 VERSION_PATTERN = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
-PACKAGE_RELEASES = Path(str(importlib.resources.files(__package__))) / "releases"
+PACKAGE_RELEASES = package_file("releases")
 CONTENT_HASH_METHOD = (
     "sha256 of 'split TAB record_digest LF' per row, splits and rows in published order; record_digest: v2"
 )

@@ -22,16 +22,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, Problem
+from .package_data import package_file
 
 if TYPE_CHECKING:  # imported where used: reading a release needs neither
     import jsonschema
     import pyarrow as pa
 
 SCHEMA_NAMES = ("raw_article", "article", "manifest")
-_PACKAGE_DIR = Path(__file__).resolve().parent
 # In an installed wheel the schemas sit inside the package; in a source checkout
 # (editable install) they sit in the repository's top-level schema/ folder.
-_SCHEMA_DIRS = (_PACKAGE_DIR / "schema", _PACKAGE_DIR.parent / "schema")
+_SCHEMA_DIRS = (package_file("schema"), package_file().parent / "schema")
 
 _PARTIAL_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 _PREVIEW_CHARS = 60

@@ -21,10 +21,10 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Literal
 
 from .errors import ConfigError
+from .package_data import package_file
 
 # Characters that take no room and carry no letter: zero-width space/joiners,
 # word joiner, byte order mark, soft hyphen.
@@ -170,7 +170,7 @@ def _trie_node(node: _Trie) -> str:
 
 @functools.cache
 def _abbreviations() -> tuple[re.Pattern[str], dict[str, str]]:
-    path = Path(__file__).resolve().parent / "data" / "abbreviations.json"
+    path = package_file("data", "abbreviations.json")
     expansions: dict[str, str] = {}
     alternatives = []
     for entry in json.loads(path.read_text(encoding="utf-8"))["abbreviations"]:
