@@ -18,7 +18,7 @@ from vn_security_corpus.sources import RawFile
 from vn_security_corpus.text import to_tone_style
 
 from .conftest import RAW_DIR, RAW_FILES
-from .test_decode import sloppy_windows_1252, windows_1258
+from .test_decode import sloppy_windows_1252, vni_windows, windows_1258
 
 # Read from each article by hand: title, (date, precision, source), authors, province, officials.
 EXPECTED: dict[str, dict[str, Any]] = {
@@ -124,6 +124,7 @@ VARIANTS: dict[str, tuple[Callable[[str], bytes], str]] = {
     "utf-16": (lambda t: t.encode("utf-16"), "removed: UTF-16 byte order mark"),
     "utf-16-be-no-bom": (lambda t: t.encode("utf-16-be"), "decoded: utf-16-be without byte order mark"),
     "windows-1258": (windows_1258, "decoded: windows-1258 (chosen by Vietnamese syllables)"),
+    "vni-windows": (vni_windows, "decoded: vni-windows (chosen by Vietnamese syllables)"),
     "mojibake": (lambda t: sloppy_windows_1252(t.encode()).encode(), "mojibake: UTF-8 read as Windows-1252 repaired"),
     "spacing": (lambda t: "\n".join(spaced(line) for line in t.split("\n")).encode(), "spaces: odd spaces replaced"),
     "new-tone-style": (lambda t: to_tone_style(t, "new").encode(), "tone-style: oa/oe/uy syllables rewritten"),

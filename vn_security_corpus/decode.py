@@ -1,9 +1,9 @@
 """Bytes of a raw file → text, naming the encoding and every repair made.
 
 Raw Vietnamese articles arrive as UTF-8 (with or without byte order mark), UTF-16,
-Windows-1258, the legacy font encodings TCVN3 and VISCII, and as mojibake (UTF-8
-read as Windows-1252 and saved again). Each is decoded and every choice is recorded
-in ``repairs``; VNI-Windows, binary data and undecodable bytes raise
+Windows-1258, the legacy font encodings TCVN3, VISCII and VNI-Windows, and as mojibake
+(UTF-8 read as Windows-1252 and saved again). Each is decoded and every choice is recorded
+in ``repairs``; binary data and bytes that read as Vietnamese in no encoding raise
 :class:`DecodeError` with the reason, the line and a fix. Legacy encodings are told
 apart by which reading yields the most valid Vietnamese syllables
 (:func:`is_syllable`), never by a generic charset detector, which misreads them.
@@ -289,13 +289,6 @@ def _read_legacy(data: bytes, bad: int) -> Decoded:
             _SAVE_AS_UTF8,
             line,
         )
-    if encoding == "vni-windows":
-        raise DecodeError(
-            "the file looks like VNI-Windows (a legacy Vietnamese font encoding), "
-            "which this library does not convert: no trustworthy mapping is available",
-            "convert it to UTF-8 (Unicode), e.g. with UniKey's converter, and add it again",
-            line,
-        )
     repairs = [f"decoded: {encoding} (chosen by Vietnamese syllables)"]
     if text != raw:
         repairs.append("unicode: NFC (combining tone marks composed)")
@@ -321,10 +314,16 @@ def _best(scores: dict[str, tuple[int, int]]) -> str:
 def _read_as(data: bytes, encoding: str) -> str:
     if encoding == "windows-1258":
         return data.decode("cp1258")
-    if encoding == "vni-windows":
+    if encoding == "vni-windows":  # VNI fonts keep Windows-1252's punctuation at 0x80-0x9F
         pattern, letters = _vni()
-        return pattern.sub(lambda match: letters[match.group()], data.decode("latin-1"))
+        return pattern.sub(lambda match: letters[match.group()], data.decode("latin-1").translate(_CP1252_C1))
     return codecs.charmap_decode(data, "strict", _table(encoding))[0]
+
+
+# Windows-1252's characters at 0x80-0x9F (quotes, dashes, …), for the bytes read as Latin-1 C1 controls.
+_CP1252_C1 = {
+    byte: bytes([byte]).decode("cp1252") for byte in range(0x80, 0xA0) if byte not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+}
 
 
 @cache
@@ -344,31 +343,21 @@ def _table(encoding: str) -> str:
 
 @cache
 def _vni() -> tuple[re.Pattern[str], dict[str, str]]:
-    """VNI-Windows, read from Latin-1 glyphs, for recognising it only (it is never converted).
+    """VNI-Windows as a pattern of byte sequences (read as Latin-1 characters) and the letter each
+    stands for, from ``data/vni-windows.txt`` (its header names the source).
 
     VNI writes a marked vowel as the base letter and one byte for its marks ("aù" á,
     "aâ" â, "aá" ấ, "aê" ă, "aé" ắ), and ơ ư đ, i with a tone and ỵ as single bytes.
-    Source: the VNI table of xvnkb (Dao Hai Lam, 2002, ``vni.h``), which agrees with the
-    published "Bảng đối chiếu encoding" charts.
 
     >>> pattern, letters = _vni()
     >>> pattern.sub(lambda m: letters[m.group()], "Coâng an tænh Thanh Hoùa, Ñaïi uùy")
     'Công an tỉnh Thanh Hóa, Đại úy'
     """
-    tones = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")  # none, sắc, huyền, hỏi, ngã, nặng
-    letters = dict(zip("ôöñíìæóòî", "ơưđíìỉĩịỵ", strict=True))
-    families = (
-        ("ùøûõï", tones[1:], "aeouyôö", ""),
-        ("âáàåãä", tones, "aeo", "\u0302"),
-        ("êéèúüë", tones, "a", "\u0306"),
-    )
-    for marks, marks_tones, bases, shape in families:
-        for mark, tone in zip(marks, marks_tones, strict=True):
-            for base in bases:
-                letter = letters.get(base, base)
-                letters[base + mark] = unicodedata.normalize("NFC", letter + shape + tone)
-    for sequence, letter in list(letters.items()):
-        letters[sequence.upper()] = letters[sequence[0].upper() + sequence[1:]] = letter.upper()
+    letters = {}
+    for line in (DATA_DIR / "vni-windows.txt").read_text(encoding="utf-8").splitlines():
+        fields = line.split("#", 1)[0].split("\t")
+        if len(fields) >= 2:
+            letters[bytes.fromhex(fields[0]).decode("latin-1")] = chr(int(fields[1], 16))
     pattern = re.compile("|".join(sorted(map(re.escape, letters), key=len, reverse=True)))
     return pattern, letters
 
