@@ -1,6 +1,6 @@
 """The metadata heuristics against the cases in tests/cases/*.json: input → expected fields.
 
-One file per heuristic (dates, bylines, provinces, officials). A case the code gets wrong
+One file per heuristic (dates, bylines, provinces, officials, personal identifiers). A case the code gets wrong
 stays in its file with ``known_failure`` (the reason) and runs as a strict xfail: fixing it
 turns the suite red until the key is removed, so the file always says what works.
 """
@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from vn_security_corpus.metadata import article_date, find_officials, find_places, gazetteer, split_byline
+from vn_security_corpus.pii import count_personal_data, mask_personal_data
 
 CASES = Path(__file__).with_name("cases")
 Fields = dict[str, Any]
@@ -38,6 +39,10 @@ def officials(given: Fields) -> Fields:
     return {"officials": find_officials(given["text"])}
 
 
+def personal_data(given: Fields) -> Fields:
+    return {"counts": count_personal_data(given["text"]), "masked": mask_personal_data(given["text"])}
+
+
 class Heuristic(NamedTuple):
     run: Callable[[Fields], Fields]
     inputs: frozenset[str]  # the keys an input must have
@@ -54,6 +59,7 @@ HEURISTICS = {
         provinces, frozenset({"text"}), frozenset({"title"}), frozenset({"province", "provinces", "province_2025"})
     ),
     "officials": Heuristic(officials, frozenset({"text"}), frozenset(), frozenset({"officials"})),
+    "pii": Heuristic(personal_data, frozenset({"text"}), frozenset(), frozenset({"counts", "masked"})),
 }
 
 
