@@ -14,7 +14,14 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from vn_security_corpus.metadata import article_date, find_officials, find_places, gazetteer, split_byline
+from vn_security_corpus.metadata import (
+    article_date,
+    find_byline,
+    find_officials,
+    find_places,
+    gazetteer,
+    split_byline,
+)
 from vn_security_corpus.pii import count_personal_data, mask_personal_data
 
 CASES = Path(__file__).with_name("cases")
@@ -27,7 +34,12 @@ def dates(given: Fields) -> Fields:
 
 
 def bylines(given: Fields) -> Fields:
-    return {"authors": split_byline(given["line"])}
+    """A byline line on its own (``line``), or the end of an article (``paragraphs``) taken apart."""
+    if "line" in given:
+        return {"authors": split_byline(given["line"])}
+    found = find_byline(given["paragraphs"])
+    authors = split_byline(found.byline) if found.byline is not None else None
+    return {"authors": authors, "paragraphs": found.paragraphs, "trailers": found.trailers}
 
 
 def provinces(given: Fields) -> Fields:
@@ -54,7 +66,9 @@ HEURISTICS = {
     "dates": Heuristic(
         dates, frozenset({"header", "paragraphs"}), frozenset(), frozenset({"date", "precision", "source", "notes"})
     ),
-    "bylines": Heuristic(bylines, frozenset({"line"}), frozenset(), frozenset({"authors"})),
+    "bylines": Heuristic(
+        bylines, frozenset(), frozenset({"line", "paragraphs"}), frozenset({"authors", "paragraphs", "trailers"})
+    ),
     "provinces": Heuristic(
         provinces, frozenset({"text"}), frozenset({"title"}), frozenset({"province", "provinces", "province_2025"})
     ),

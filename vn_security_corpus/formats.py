@@ -27,7 +27,7 @@ from typing import Any
 
 from .decode import DecodeError, decode
 from .errors import Problem
-from .metadata import split_byline
+from .metadata import find_byline
 
 TEXT_SUFFIXES = (".txt",)
 JSON_SUFFIXES = (".json", ".jsonl")
@@ -203,9 +203,10 @@ def split_lines(text: str) -> list[str]:
 
 def parse_text(text: str, name: str, sha256: str, encoding: str, repairs: list[str] | None = None) -> RawArticle:
     """Parse the raw text format: an optional ``date`` prefix and the title on the
-    first non-blank line, then one paragraph per non-blank line, the last one
-    being the byline when it reads as one. Blank lines are not needed between
-    paragraphs; LF, CRLF and CR line ends are all accepted (and recorded).
+    first non-blank line, then one paragraph per non-blank line, the byline found where
+    real layouts put it (:func:`~vn_security_corpus.metadata.find_byline`: its own last line,
+    before trailers such as "Theo VOV", or glued to the last sentence). Blank lines are not
+    needed between paragraphs; LF, CRLF and CR line ends are all accepted (and recorded).
     """
     repairs = list(repairs or [])
     if "\r\n" in text:
@@ -222,11 +223,19 @@ def parse_text(text: str, name: str, sha256: str, encoding: str, repairs: list[s
     if header:
         record["date"], record["title"] = header.group(1), (header.group(2) or "").strip()
     lines = {"": title_line, "/title": title_line, "/date": title_line, "/paragraphs": title_line}
-    byline = None
-    if len(body) > 1 and split_byline(unicodedata.normalize("NFC", body[-1][1])) is not None:
-        (lines["/byline"], byline), body = body[-1], body[:-1]
-    record["paragraphs"] = [line for _, line in body]
-    record["byline"] = byline
+    texts = [unicodedata.normalize("NFC", line) for _, line in body]
+    found = find_byline(texts)
+    kept = len(found.paragraphs)
+    glued = found.byline is not None and found.paragraphs[-1] != texts[kept - 1]
+    if found.byline is not None:
+        lines["/byline"] = body[kept - 1 if glued else kept][0]
+    repairs.extend(f"removed: a trailer after the byline ({trailer!r})" for trailer in found.trailers)
+    record["paragraphs"] = [line for _, line in body[:kept]]
+    if glued:
+        record["paragraphs"][-1] = found.paragraphs[-1]
+        repairs.append("byline: taken off the end of the last paragraph")
+    body = body[:kept]
+    record["byline"] = found.byline
     record["source"] = source
     lines.update((f"/paragraphs/{index}", number) for index, (number, _) in enumerate(body))
     return RawArticle(record, lines)

@@ -130,20 +130,43 @@ _BYLINE_SEPARATOR = re.compile(r"\s+[-–—]\s+|\s*[,;&/]\s*|\s+và\s+")
 _NOT_AUTHORS = {"Theo", "Nguồn", "Ảnh", "Video", "Tin", "Bài"}
 _MAX_BYLINE_CHARS = 80
 _MAX_NAME_WORDS = 5
+# What surrounds the names of a byline without being one: Markdown emphasis (**Lê Thu**), a credit
+# ("Tin, ảnh: Đình Hợp", "Bài và ảnh:"), an agency or a note after the names ("Việt Hoàng (TTXVN)").
+_EMPHASIS = re.compile(r"^(\*{1,2}|_{1,2})(.+?)\1$")
+_CREDIT = re.compile(r"^(?:(?:Tin|Bài)(?:\s*(?:,|và)\s*(?:ảnh|clip|video))?|Nhóm PV|PV)\s*:\s*", re.IGNORECASE)
+_NOTE_AFTER = re.compile(r"\s*[(\[](?:TTXVN(?:/[^)\]]*)?|[Tt]ổng hợp|CTV|PV|[A-ZĐ][A-ZĐ.+/ ]{1,14})[)\]]\.?$")
+# Lines that close an article after its byline and are not text: the source ("Theo VOV",
+# "Nguồn: …"), a compilation note ("(Tổng hợp)"), photo or video credits, aggregators' "more(…)".
+_TRAILER = re.compile(
+    r"^(?:Theo\s+[^,.;:!?]{1,60}|Nguồn\s*:.{1,100}|[(\[]?\s*[Tt]ổng hợp\s*[)\]]?\.?"
+    r"|(?:Ảnh|Video|Clip)(?:\s+minh họa)?\s*:.{0,100}|more\s*\(.*)$"
+)
+_MAX_TRAILERS = 3
+# A byline glued to the end of the last sentence: "… đang được làm rõ. Hồng Quý", "… ý. THANH VÂN".
+_GLUED_BYLINE = re.compile(r"^(?P<text>.*[.!?…”\")])\s+(?P<byline>\*{0,2}[^\W\d_][^.!?…”\")]{2,60})$", re.DOTALL)
+_MIN_GLUED_WORDS = 2
 
 
 def split_byline(line: str) -> list[str] | None:
     """The author names of a byline, or None when ``line`` is not a byline.
 
     A byline is short, has no digits or sentence punctuation, and consists of
-    capitalised personal names joined by `` - ``, ``,`` or ``và``.
+    capitalised personal names (or names in capitals, written back in Title Case) joined by
+    `` - ``, ``,`` or ``và``; Markdown emphasis, a credit before the names and an agency or
+    note after them are not part of the names.
 
     >>> split_byline("Đình Hợp"), split_byline("Lê Hà, Minh Anh và Quốc Hùng"), split_byline("Các đại biểu.")
     (['Đình Hợp'], ['Lê Hà', 'Minh Anh', 'Quốc Hùng'], None)
+    >>> split_byline("**Lê Thu**"), split_byline("Tin, ảnh: Đình Hợp"), split_byline("THANH VÂN (TTXVN)")
+    (['Lê Thu'], ['Đình Hợp'], ['Thanh Vân'])
     """
     line = " ".join(line.split())
+    emphasis = _EMPHASIS.match(line)
+    line = _NOTE_AFTER.sub("", _CREDIT.sub("", emphasis.group(2) if emphasis else line)).strip()
     if not line or len(line) > _MAX_BYLINE_CHARS:
         return None
+    if line.isupper():  # a byline in capitals: "THANH VÂN"
+        line = line.title().replace(" Và ", " và ")
     names = [name for name in _BYLINE_SEPARATOR.split(line) if name]
     for name in names:
         words = name.split()
@@ -154,6 +177,40 @@ def split_byline(line: str) -> list[str] | None:
     return names
 
 
+class Byline(NamedTuple):
+    """The end of an article taken apart: the paragraphs that stay (the last one shortened when a
+    byline was glued to it), the byline as written (None: none found), the trailers removed."""
+
+    paragraphs: list[str]
+    byline: str | None
+    trailers: list[str]
+
+
+def find_byline(paragraphs: Sequence[str]) -> Byline:
+    """The byline of an article's paragraphs, wherever the layouts of real crawls put it: a last
+    paragraph of its own, in Markdown bold, before trailers ("Theo VOV", "(Tổng hợp)", photo
+    credits: removed), or glued to the end of the last sentence. The first paragraph (the lead)
+    is never a byline.
+
+    >>> found = find_byline(["Sáng 19-6, hội nghị.", "Hiện vụ việc đang được làm rõ. Hồng Quý", "Theo VOV"])
+    >>> found.paragraphs, found.byline, found.trailers
+    (['Sáng 19-6, hội nghị.', 'Hiện vụ việc đang được làm rõ.'], 'Hồng Quý', ['Theo VOV'])
+    """
+    body, trailers = list(paragraphs), list[str]()
+    while len(body) > 1 and len(trailers) < _MAX_TRAILERS and _TRAILER.match(body[-1].strip()):
+        trailers.insert(0, body.pop().strip())
+    if len(body) > 1 and split_byline(body[-1]) is not None:
+        return Byline(body[:-1], body[-1].strip(), trailers)
+    glued = _GLUED_BYLINE.match(body[-1].strip()) if body else None
+    if glued and len(body) > 1:
+        names = split_byline(glued.group("byline"))
+        if names and all(len(name.split()) >= _MIN_GLUED_WORDS for name in names) and not _is_place(names):
+            return Byline([*body[:-1], glued.group("text")], glued.group("byline"), trailers)
+    if trailers:  # no byline before them: they stay text
+        return Byline(list(paragraphs), None, [])
+    return Byline(body, None, [])
+
+
 def _is_name_word(word: str) -> bool:
     """A capitalised word of letters only: "Dương", not "dương", "DƯƠNG" or "19".
 
@@ -161,6 +218,12 @@ def _is_name_word(word: str) -> bool:
     (True, False)
     """
     return word.isalpha() and word[0].isupper() and (len(word) == 1 or word[1:].islower())
+
+
+def _is_place(names: Sequence[str]) -> bool:
+    """Whether a glued "name" is a province (… tại tỉnh. Thanh Hóa): a glued byline is never a place."""
+    table = _compiled_gazetteer()
+    return any(name in table.canonical for name in names)
 
 
 # ---------------------------------------------------------------- provinces
