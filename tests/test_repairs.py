@@ -1,17 +1,20 @@
 """Repair and conflict codes: every code of the registry is made by some raw input with that
-defect, and a record carries each code once."""
+defect, a record carries each code once, and a release counts them (manifest and card) exactly
+as its records say."""
 
 from __future__ import annotations
 
 import codecs
 import json
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import vn_security_corpus as vnsc
 from vn_security_corpus.records import process, read_file_inputs
 from vn_security_corpus.repairs import CONFLICTS, REPAIRS, conflict, repair, repair_code
 from vn_security_corpus.sources import RawFile
@@ -125,6 +128,46 @@ def test_a_repair_made_twice_keeps_its_first_entry(tmp_path: Path) -> None:
     assert "invisible-removed" in codes_of(record)
     nfc = [entry for entry in record["source"]["repairs"] if repair_code(entry) == "unicode-nfc"]
     assert nfc == ["unicode-nfc: combining tone marks composed"]
+
+
+# Files with planted defects, one or several each, and a duplicate (counted once: published records).
+def planted(raw: Path) -> None:
+    title, rest = ARTICLE.split("\n", 1)
+    for index, code in enumerate(DEFECTS):
+        suffix, make = DEFECTS[code]
+        text = f"{title} ({code})\n{rest}"  # a distinct article for each defect
+        (raw / f"{index:02d}-{code}{suffix}").write_bytes(make(text))
+    several = ARTICLE.replace("\n", "\r\n").replace("Đại tá", "\u00d0ại tá").replace(" date 2020-06 ", " date 2020-07 ")
+    (raw / "90-several.txt").write_bytes(codecs.BOM_UTF8 + several.encode())
+    (raw / "91-duplicate.txt").write_bytes(codecs.BOM_UTF8 + several.encode())
+
+
+def test_manifest_and_card_count_what_the_records_carry(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    planted(raw)
+    report = vnsc.build(raw, tmp_path / "out", "1.0.0", shard_rows=4)  # several shards to sum
+    assert len(report.duplicates) == 1
+    table = vnsc.load_table(root=tmp_path / "out", columns=["source"])
+    counts: dict[str, Counter[str]] = {"repairs": Counter(), "conflicts": Counter()}
+    for source in table.column("source").to_pylist():
+        for field, counter in counts.items():
+            codes = [repair_code(entry) for entry in source[field]]
+            assert len(codes) == len(set(codes))
+            counter.update(codes)
+    manifest = vnsc.info(root=tmp_path / "out")
+    assert manifest["repairs"] == dict(sorted(counts["repairs"].items()))
+    assert manifest["conflicts"] == dict(sorted(counts["conflicts"].items()))
+    assert set(manifest["repairs"]) == set(REPAIRS) and set(manifest["conflicts"]) == set(CONFLICTS)
+    assert manifest["repairs"]["line-ends-crlf"] == 2 and manifest["conflicts"]["date-header-lead"] == 2
+    assert list(manifest).index("repairs") == list(manifest).index("counts") + 1
+    card = (tmp_path / "out" / "1.0.0" / "README.md").read_text(encoding="utf-8")
+    for code, description in {**REPAIRS, **CONFLICTS}.items():
+        count = manifest["repairs"].get(code) or manifest["conflicts"].get(code)
+        assert f"| `{code}` | {description} | {count} |" in card
+    section = card.split("## Repairs")[1].split("\n## ")[0]
+    listed = [line.split("`")[1] for line in section.splitlines() if line.startswith("| `")]
+    assert listed == sorted(REPAIRS) + sorted(CONFLICTS)
 
 
 def test_readme_names_every_code() -> None:
