@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from vn_security_corpus import CorpusError, build
 from vn_security_corpus.formats import RawArticle, Rejected, parse_bytes, parse_text
 from vn_security_corpus.records import process, process_files, read_file_inputs, read_inputs
+from vn_security_corpus.repairs import repair_code
 from vn_security_corpus.sources import DEFAULT_MAX_FILE_BYTES, RawFile, find_raw_files
 
 from .conftest import RAW_FILES
@@ -170,7 +171,7 @@ def test_bidirectional_controls_are_removed_and_recorded(tmp_path: Path) -> None
     (clean,) = outcome(RAW_FILES[1])
     (result,) = outcome(path)
     assert isinstance(result, dict) and isinstance(clean, dict)
-    assert "removed: bidirectional control characters" in result["source"]["repairs"]
+    assert [repair_code(entry) for entry in result["source"]["repairs"]] == ["bidi-controls-removed"]
     assert result["text"] == clean["text"].replace("19-6,", "19-6, x", 1)
 
 

@@ -29,8 +29,8 @@ Fields = dict[str, Any]
 
 
 def dates(given: Fields) -> Fields:
-    date, notes = article_date(given["header"], given["paragraphs"])
-    return {"date": date.date, "precision": date.precision, "source": date.source, "notes": notes}
+    date, conflicts = article_date(given["header"], given["paragraphs"])
+    return {"date": date.date, "precision": date.precision, "source": date.source, "conflicts": conflicts}
 
 
 def bylines(given: Fields) -> Fields:
@@ -64,7 +64,7 @@ class Heuristic(NamedTuple):
 
 HEURISTICS = {
     "dates": Heuristic(
-        dates, frozenset({"header", "paragraphs"}), frozenset(), frozenset({"date", "precision", "source", "notes"})
+        dates, frozenset({"header", "paragraphs"}), frozenset(), frozenset({"date", "precision", "source", "conflicts"})
     ),
     "bylines": Heuristic(
         bylines, frozenset(), frozenset({"line", "paragraphs"}), frozenset({"authors", "paragraphs", "trailers"})

@@ -14,6 +14,7 @@ import pytest
 
 import vn_security_corpus as vnsc
 from vn_security_corpus.records import process, read_file_inputs
+from vn_security_corpus.repairs import repair_code
 from vn_security_corpus.sources import RawFile
 from vn_security_corpus.text import to_tone_style
 
@@ -104,7 +105,7 @@ def test_every_field_of_each_raw_file(path: Path) -> None:
         expected["province"],
     )  # all five are about unchanged provinces
     assert record["officials"] == [{"rank": rank, "name": name} for rank, name in expected["officials"]]
-    assert record["lang"] == "vi" and record["source"]["repairs"] == []
+    assert record["lang"] == "vi" and record["source"]["repairs"] == [] and record["source"]["conflicts"] == []
     assert record["text"].split("\n\n")[-1] not in expected["authors"]
     assert record["n_chars"] == len(record["text"]) and record["n_words"] == len(record["text"].split())
 
@@ -115,31 +116,32 @@ def spaced(text: str) -> str:
     return "".join(word + ("  ", "\u00a0", "\t", " ")[index % 4] for index, word in enumerate(words)).rstrip() + "  "
 
 
-# name → (make the variant's bytes from the original text, a repair that must be recorded)
+# name → (make the variant's bytes from the original text, the code of a repair that must be recorded)
 VARIANTS: dict[str, tuple[Callable[[str], bytes], str]] = {
-    "utf-8-bom": (lambda t: codecs.BOM_UTF8 + t.encode(), "removed: UTF-8 byte order mark"),
-    "crlf": (lambda t: t.replace("\n", "\r\n").encode(), "line-ends: CRLF → LF"),
-    "cr": (lambda t: t.replace("\n", "\r").encode(), "line-ends: CR → LF"),
-    "nfd": (lambda t: unicodedata.normalize("NFD", t).encode(), "unicode: NFC"),
-    "utf-16": (lambda t: t.encode("utf-16"), "removed: UTF-16 byte order mark"),
-    "utf-16-be-no-bom": (lambda t: t.encode("utf-16-be"), "decoded: utf-16-be without byte order mark"),
-    "windows-1258": (windows_1258, "decoded: windows-1258 (chosen by Vietnamese syllables)"),
-    "vni-windows": (vni_windows, "decoded: vni-windows (chosen by Vietnamese syllables)"),
-    "mojibake": (lambda t: sloppy_windows_1252(t.encode()).encode(), "mojibake: UTF-8 read as Windows-1252 repaired"),
-    "spacing": (lambda t: "\n".join(spaced(line) for line in t.split("\n")).encode(), "spaces: odd spaces replaced"),
-    "new-tone-style": (lambda t: to_tone_style(t, "new").encode(), "tone-style: oa/oe/uy syllables rewritten"),
+    "utf-8-bom": (lambda t: codecs.BOM_UTF8 + t.encode(), "bom-utf8-removed"),
+    "crlf": (lambda t: t.replace("\n", "\r\n").encode(), "line-ends-crlf"),
+    "cr": (lambda t: t.replace("\n", "\r").encode(), "line-ends-cr"),
+    "nfd": (lambda t: unicodedata.normalize("NFD", t).encode(), "unicode-nfc"),
+    "utf-16": (lambda t: t.encode("utf-16"), "bom-utf16-removed"),
+    "utf-16-be-no-bom": (lambda t: t.encode("utf-16-be"), "decoded-utf16-no-bom"),
+    "windows-1258": (windows_1258, "decoded-legacy"),
+    "vni-windows": (vni_windows, "decoded-legacy"),
+    "mojibake": (lambda t: sloppy_windows_1252(t.encode()).encode(), "mojibake-repaired"),
+    "spacing": (lambda t: "\n".join(spaced(line) for line in t.split("\n")).encode(), "odd-spaces"),
+    "new-tone-style": (lambda t: to_tone_style(t, "new").encode(), "tone-style-traditional"),
 }
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("path", RAW_FILES, ids=lambda p: p.name[:3])
 def test_variants_give_the_same_record_with_the_repair_recorded(path: Path, variant: str, tmp_path: Path) -> None:
-    make, repair = VARIANTS[variant]
+    make, code = VARIANTS[variant]
     changed = tmp_path / path.name
     changed.write_bytes(make(path.read_text(encoding="utf-8")))
     original, record = record_of(path), record_of(changed)
     assert {f: record[f] for f in FIELDS} == {f: original[f] for f in FIELDS}
-    assert any(r.startswith(repair) for r in record["source"]["repairs"]), record["source"]["repairs"]
+    codes = [repair_code(entry) for entry in record["source"]["repairs"]]
+    assert code in codes and len(codes) == len(set(codes)), record["source"]["repairs"]
 
 
 LAYOUTS: dict[str, Callable[[str], str]] = {
@@ -163,7 +165,8 @@ def test_blank_paragraphs_are_dropped_and_the_drop_recorded(tmp_path: Path) -> N
     path = tmp_path / "blank.jsonl"
     path.write_text('{"title": "Tiêu đề", "paragraphs": ["Đoạn một.", " ", "\\u200b"]}\n', encoding="utf-8")
     record = record_of(path)
-    assert record["text"] == "Đoạn một." and "removed: empty paragraphs" in record["source"]["repairs"]
+    assert record["text"] == "Đoạn một."
+    assert "empty-paragraphs-removed" in map(repair_code, record["source"]["repairs"])
 
 
 def test_no_byline_and_no_date_prefix(tmp_path: Path) -> None:

@@ -9,27 +9,33 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vn_security_corpus.errors import ConfigError
+from vn_security_corpus.repairs import repair_code
 from vn_security_corpus.text import clean_text, expand_abbreviations, to_tone_style
 
 from .conftest import RAW_FILES, REPO
 
 
 @pytest.mark.parametrize(
-    ("raw", "clean", "repairs"),
+    ("raw", "clean", "codes"),
     [
         ("Công an tỉnh", "Công an tỉnh", []),
-        (unicodedata.normalize("NFD", "Thanh Hóa"), "Thanh Hóa", ["unicode: NFC"]),
-        ("Công\u00a0an\u202ftỉnh", "Công an tỉnh", ["spaces: odd spaces replaced"]),
-        ("Công  an\ttỉnh ", "Công an tỉnh", ["spaces: odd spaces replaced", "spaces: runs collapsed or trimmed"]),
-        ("Công\u200ban\u200d tỉnh\ufeff", "Côngan tỉnh", ["removed: zero-width characters"]),
-        ("Công\x07 an\x1b tỉnh", "Công an tỉnh", ["removed: control characters"]),
-        ("a\u200b\u0301", "á", ["removed: zero-width characters", "unicode: NFC"]),
-        ("dòng một \n dòng hai\n\n", "dòng một\ndòng hai\n\n", ["spaces: runs collapsed or trimmed"]),
-        ("ÐẠI TÁ, Ðại tá, ðại", "ĐẠI TÁ, Đại tá, ðại", ["letters: Ð (U+00D0) → Đ"]),
+        (unicodedata.normalize("NFD", "Thanh Hóa"), "Thanh Hóa", ["unicode-nfc"]),
+        ("Công\u00a0an\u202ftỉnh", "Công an tỉnh", ["odd-spaces"]),
+        ("Công  an\ttỉnh ", "Công an tỉnh", ["odd-spaces", "spaces-collapsed"]),
+        ("Công\u200ban\u200d tỉnh\ufeff", "Côngan tỉnh", ["invisible-removed"]),
+        ("Công\x07 an\x1b tỉnh", "Công an tỉnh", ["controls-removed"]),
+        ("Công\u202ean\u2066 tỉnh\u200e", "Côngan tỉnh", ["bidi-controls-removed"]),
+        ("a\u200b\u0301", "á", ["invisible-removed", "unicode-nfc"]),
+        ("dòng một \n dòng hai\n\n", "dòng một\ndòng hai\n\n", ["spaces-collapsed"]),
+        ("ÐẠI TÁ, Ðại tá, ðại", "ĐẠI TÁ, Đại tá, ðại", ["letter-d-bar"]),
+        ("một\r\nhai", "một\nhai", ["line-ends-crlf"]),
+        ("một\rhai", "một\nhai", ["line-ends-cr"]),
+        ("một\r\nhai\rba", "một\nhai\nba", ["line-ends-crlf", "line-ends-cr"]),
     ],
 )
-def test_clean_text(raw: str, clean: str, repairs: list[str]) -> None:
-    assert clean_text(raw) == (clean, repairs)
+def test_clean_text(raw: str, clean: str, codes: list[str]) -> None:
+    cleaned, repairs = clean_text(raw)
+    assert (cleaned, [repair_code(entry) for entry in repairs]) == (clean, codes)
 
 
 @pytest.mark.parametrize("path", RAW_FILES, ids=lambda p: p.name[:3])

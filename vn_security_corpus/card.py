@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from .repairs import CONFLICTS, REPAIRS
 from .schema import arrow_schema, features_yaml, load_schema
 
 PRETTY_NAME = "Vietnamese Public-Security News Corpus"
@@ -113,10 +114,24 @@ Unknown values are null (or an empty list), never guesses.
 
 Text is Unicode NFC with single spaces; invisible and control characters are
 removed and `Ð` written for `Đ` is fixed, each change recorded in
-`source.repairs`. Tone marks on the open syllables oa, oe, uy follow the
+`source.repairs` (see [Repairs](#repairs)). Tone marks on the open syllables oa, oe, uy follow the
 **{style}** style ({style_example}) throughout title, text, authors and
 officials; `vn_security_corpus.load_table(..., tone_style=...)` gives the other
 style. Ids and splits do not depend on the style.
+
+## Repairs
+
+Every change made to a record on the way from its raw bytes is listed in its
+`source.repairs` as `code: detail` (e.g. `line-ends-crlf: CRLF → LF`), each code
+at most once; disagreements in the input settled without changing the text
+(the header's date against the lead's) are listed the same way in
+`source.conflicts`. The codes are stable; `records` counts the published records
+of this release that carry each one (also in `manifest.json`, `repairs` and
+`conflicts`).
+
+{_codes_table("repair", REPAIRS, manifest.get("repairs", {}))}
+
+{_codes_table("conflict", CONFLICTS, manifest.get("conflicts", {}))}
 
 ## Provenance
 
@@ -149,6 +164,23 @@ The articles remain the copyright of their publishers. This dataset is meant
 for research on Vietnamese language processing; check the publishers' terms
 before any other use or redistribution.
 """
+
+
+def _codes_table(kind: str, registry: Mapping[str, str], counts: Mapping[str, int]) -> str:
+    """A table of every code of ``registry`` (and any other code ``counts`` has), sorted by code:
+    code, description, records.
+
+    >>> print(_codes_table("repair", {"b-x": "B.", "a-x": "A | a."}, {"b-x": 3}))
+    | repair | description | records |
+    |---|---|---|
+    | `a-x` | A \\| a. | 0 |
+    | `b-x` | B. | 3 |
+    """
+    rows = [f"| {kind} | description | records |", "|---|---|---|"]
+    for code in sorted({*registry, *counts}):
+        description = registry.get(code, "(not a code of this library version)").replace("|", "\\|")
+        rows.append(f"| `{code}` | {description} | {counts.get(code, 0)} |")
+    return "\n".join(rows)
 
 
 def _fields_table() -> str:

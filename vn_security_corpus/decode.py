@@ -9,12 +9,12 @@ apart by which reading yields the most valid Vietnamese syllables
 (:func:`is_syllable`), never by a generic charset detector, which misreads them.
 
 >>> decode("Thanh Hóa".encode("utf-8-sig"))
-Decoded(text='Thanh Hóa', encoding='utf-8-sig', repairs=['removed: UTF-8 byte order mark'])
+Decoded(text='Thanh Hóa', encoding='utf-8-sig', repairs=['bom-utf8-removed: UTF-8 byte order mark removed'])
 >>> decode("Thanh HÃ³a".encode()).repairs
-['mojibake: UTF-8 read as Latin-1 repaired (ftfy)']
+['mojibake-repaired: UTF-8 read as Latin-1 repaired (ftfy)']
 >>> decoded = decode("Công an tỉnh Thanh Hóa tổ chức hội nghị".encode("utf-16"))
 >>> decoded.encoding, decoded.repairs
-('utf-16-le', ['removed: UTF-16 byte order mark'])
+('utf-16-le', ['bom-utf16-removed: UTF-16 byte order mark removed'])
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from functools import cache, lru_cache
 
 from .errors import CorpusError
 from .package_data import package_file
+from .repairs import repair
 
 DATA_DIR = package_file("data")
 
@@ -89,7 +90,7 @@ def decode(data: bytes) -> Decoded:
     if b"\x00" in data or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _read_utf16(data)
     if data.startswith(codecs.BOM_UTF8):
-        body, encoding, repairs = data[len(codecs.BOM_UTF8) :], "utf-8-sig", ["removed: UTF-8 byte order mark"]
+        body, encoding, repairs = data[len(codecs.BOM_UTF8) :], "utf-8-sig", [repair("bom-utf8-removed")]
     else:
         body, encoding, repairs = data, "utf-8", []
     try:
@@ -129,16 +130,17 @@ def _read_utf16(data: bytes) -> Decoded:
     bytes are binary data.
 
     >>> decode("Hòa Bình".encode("utf-16-be")).repairs
-    ['decoded: utf-16-be without byte order mark (chosen by where the NUL bytes are)']
+    ['decoded-utf16-no-bom: utf-16-be without byte order mark (chosen by where the NUL bytes are)']
     """
     if data.startswith(codecs.BOM_UTF16_LE):
-        body, encoding, repairs = data[2:], "utf-16-le", ["removed: UTF-16 byte order mark"]
+        body, encoding, repairs = data[2:], "utf-16-le", [repair("bom-utf16-removed")]
     elif data.startswith(codecs.BOM_UTF16_BE):
-        body, encoding, repairs = data[2:], "utf-16-be", ["removed: UTF-16 byte order mark"]
+        body, encoding, repairs = data[2:], "utf-16-be", [repair("bom-utf16-removed")]
     else:
         # UTF-16 text in Latin script has a NUL high byte in most characters, never a NUL low byte.
         encoding = "utf-16-le" if data[1::2].count(0) >= data[0::2].count(0) else "utf-16-be"
-        body, repairs = data, [f"decoded: {encoding} without byte order mark (chosen by where the NUL bytes are)"]
+        detail = f"{encoding} without byte order mark (chosen by where the NUL bytes are)"
+        body, repairs = data, [repair("decoded-utf16-no-bom", detail)]
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError:
@@ -184,9 +186,9 @@ def _repair_mojibake(text: str) -> tuple[str, list[str]]:
     whose bytes were lost (U+FFFD), makes the file undecodable.
 
     >>> _repair_mojibake("CÃ´ng an tá»‰nh Thanh HÃ³a")
-    ('Công an tỉnh Thanh Hóa', ['mojibake: UTF-8 read as Windows-1252 repaired (ftfy)'])
+    ('Công an tỉnh Thanh Hóa', ['mojibake-repaired: UTF-8 read as Windows-1252 repaired (ftfy)'])
     >>> _repair_mojibake("Thanh Hóa\\nCông an tá»‰nh")[1]
-    ['mojibake: UTF-8 read as Windows-1252 in parts of the text repaired (ftfy)']
+    ['mojibake-repaired: UTF-8 read as Windows-1252 in parts of the text repaired (ftfy)']
     >>> _repair_mojibake("“CÔNG AN XÃ”")
     ('“CÔNG AN XÃ”', [])
     """
@@ -209,10 +211,9 @@ def _repair_mojibake(text: str) -> tuple[str, list[str]]:
                 "get the article again from its source and save it as UTF-8",
                 number,
             )
-    where = " in parts of the text" if partly else ""
-    return "\n".join(lines), [
-        f"mojibake: UTF-8 read as {name}{where} repaired (ftfy)" for name in dict.fromkeys(read_as)
-    ]
+    # one entry however many encodings the lines had been read as: "Windows-1252 and Latin-1"
+    names, where = " and ".join(dict.fromkeys(read_as)), " in parts of the text" if partly else ""
+    return "\n".join(lines), [repair("mojibake-repaired", f"UTF-8 read as {names}{where} repaired (ftfy)")]
 
 
 def _ftfy(text: str) -> tuple[str, list[str], bool]:
@@ -267,7 +268,7 @@ def _read_legacy(data: bytes, bad: int) -> Decoded:
     >>> decoded.text, decoded.encoding
     ('Công an tỉnh tổ chức hội nghị (Windows-1258)', 'windows-1258')
     >>> decoded.repairs
-    ['decoded: windows-1258 (chosen by Vietnamese syllables)', 'unicode: NFC (combining tone marks composed)']
+    ['decoded-legacy: windows-1258 (chosen by Vietnamese syllables)', 'unicode-nfc: combining tone marks composed']
     """
     line = _line_at(data, bad)
     # Counting syllables is the slow part: a sample of each reading usually settles it,
@@ -289,9 +290,9 @@ def _read_legacy(data: bytes, bad: int) -> Decoded:
             _SAVE_AS_UTF8,
             line,
         )
-    repairs = [f"decoded: {encoding} (chosen by Vietnamese syllables)"]
+    repairs = [repair("decoded-legacy", f"{encoding} (chosen by Vietnamese syllables)")]
     if text != raw:
-        repairs.append("unicode: NFC (combining tone marks composed)")
+        repairs.append(repair("unicode-nfc", "combining tone marks composed"))
     return Decoded(text, encoding, repairs)
 
 

@@ -28,6 +28,8 @@ from typing import Any
 from .decode import DecodeError, decode
 from .errors import Problem
 from .metadata import find_byline
+from .repairs import repair
+from .text import line_end_repairs
 
 TEXT_SUFFIXES = (".txt",)
 JSON_SUFFIXES = (".json", ".jsonl")
@@ -114,7 +116,7 @@ def parse_json_lines(
                 yield reject(1, "a JSON Lines file that is not UTF-8 (it looks like UTF-16)", "save it as UTF-8")
                 return
             if line.startswith(codecs.BOM_UTF8):
-                line, repairs = line[len(codecs.BOM_UTF8) :], ["removed: UTF-8 byte order mark"]
+                line, repairs = line[len(codecs.BOM_UTF8) :], [repair("bom-utf8-removed")]
         if not line.strip():
             continue
         try:
@@ -208,11 +210,7 @@ def parse_text(text: str, name: str, sha256: str, encoding: str, repairs: list[s
     before trailers such as "Theo VOV", or glued to the last sentence). Blank lines are not
     needed between paragraphs; LF, CRLF and CR line ends are all accepted (and recorded).
     """
-    repairs = list(repairs or [])
-    if "\r\n" in text:
-        repairs.append("line-ends: CRLF → LF")
-    elif "\r" in text:
-        repairs.append("line-ends: CR → LF")
+    repairs = list(repairs or []) + line_end_repairs(text)
     numbered = [(number, line) for number, line in enumerate(split_lines(text), 1) if line.strip()]
     source = {"file": name, "line": 1, "sha256": sha256, "encoding": encoding, "repairs": repairs}
     if not numbered:
@@ -229,11 +227,11 @@ def parse_text(text: str, name: str, sha256: str, encoding: str, repairs: list[s
     glued = found.byline is not None and found.paragraphs[-1] != texts[kept - 1]
     if found.byline is not None:
         lines["/byline"] = body[kept - 1 if glued else kept][0]
-    repairs.extend(f"removed: a trailer after the byline ({trailer!r})" for trailer in found.trailers)
+    repairs.extend(repair("byline-trailer-removed", repr(trailer)) for trailer in found.trailers)
     record["paragraphs"] = [line for _, line in body[:kept]]
     if glued:
         record["paragraphs"][-1] = found.paragraphs[-1]
-        repairs.append("byline: taken off the end of the last paragraph")
+        repairs.append(repair("byline-unglued", repr(found.byline)))
     body = body[:kept]
     record["byline"] = found.byline
     record["source"] = source

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from .package_data import package_file
+from .repairs import conflict
 from .text import trie_pattern
 
 _DATA = package_file("data")
@@ -84,16 +85,17 @@ def lead_date(paragraphs: Sequence[str]) -> tuple[int | None, int, int, str] | N
 
 
 def article_date(header: str | None, paragraphs: Sequence[str]) -> tuple[ArticleDate, list[str]]:
-    """The article's date from the header and the lead, and notes of any conflict between them.
+    """The article's date from the header and the lead, and the conflict between them if any
+    (a ``source.conflicts`` entry of code ``date-header-lead``).
 
     The lead refines the header to the day, borrowing the header's year (and checking its
     month); a lead without a year and no header year gives no date at all. When header
-    and lead disagree the header wins and the conflict is noted.
+    and lead disagree the header wins and the conflict is recorded.
 
     >>> article_date(None, ["Sáng 15/1, hội nghị giao ban thực hiện Nghị định ngày 5/9/2019."])
     (ArticleDate(date=None, precision=None, source=None), [])
     >>> article_date("2020-07", ["Sáng 19-6, Công an tỉnh tổ chức hội nghị."])[1]
-    ["date: the header says 2020-07 but the lead says 'Sáng 19-6'; kept the header"]
+    ["date-header-lead: the header says 2020-07 but the lead says 'Sáng 19-6'; kept the header"]
     """
     from_header = header_date(header)
     lead = lead_date(paragraphs)
@@ -103,7 +105,8 @@ def article_date(header: str | None, paragraphs: Sequence[str]) -> tuple[Article
     parts = [int(part) for part in header.split("-")] if header else []
     known = [year, month, day] if year is not None else [None, month, day]
     if parts and any(part != known[index] for index, part in enumerate(parts) if known[index] is not None):
-        return from_header, [f"date: the header says {header} but the lead says {phrase!r}; kept the header"]
+        detail = f"the header says {header} but the lead says {phrase!r}; kept the header"
+        return from_header, [conflict("date-header-lead", detail)]
     if year is None:
         if not parts or not _is_real_date(parts[0], month, day):
             return from_header, []

@@ -9,8 +9,8 @@ for the id and the metadata rules, then written in the release's tone style.
 >>> article = to_article(raw.record)
 >>> article["title"], article["date"], article["authors"], article["officials"]
 ('Tiêu đề', '2020-06-19', ['Đình Hợp'], [{'rank': 'Đại tá', 'name': 'Trần Phú Hà'}])
->>> article["source"]["repairs"]
-['spaces: runs collapsed or trimmed']
+>>> article["source"]["repairs"], article["source"]["conflicts"]
+(['spaces-collapsed: runs of spaces collapsed or trimmed'], [])
 """
 
 from __future__ import annotations
@@ -20,10 +20,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from .metadata import article_date, find_officials, find_places, split_byline
+from .repairs import add_entries, repair
 from .text import ToneStyle, clean_text, to_tone_style
 
 ID_PREFIX = "vnsc-"
 CANONICAL_STYLE: ToneStyle = "traditional"
+_JOINED = repair("line-breaks-joined", "line breaks inside a paragraph joined")
+_TRADITIONAL = repair("tone-style-traditional")
+_EMPTY_PARAGRAPHS = repair("empty-paragraphs-removed", "empty paragraphs removed")
 
 
 def make_id(title: str, text: str) -> str:
@@ -41,7 +45,10 @@ def to_article(raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYL
     """The article record for a raw record that satisfies raw_article.schema.json.
 
     Keys come in the order of article.schema.json; every change made to the text
-    is appended to ``source.repairs``.
+    is appended to ``source.repairs`` (a code once: a repair already made while reading,
+    such as NFC after a legacy decoding, keeps its first entry), and a disagreement
+    settled without changing the text (the header's date against the lead's) goes to
+    ``source.conflicts``.
     """
     repairs: list[str] = list(raw["source"]["repairs"])
     parts = [
@@ -51,19 +58,18 @@ def to_article(raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYL
     ]
     if any("\n" in part or "\r" in part for part in parts):
         parts = [" ".join(part.splitlines()) for part in parts]
-        repairs.append("spaces: line breaks inside a paragraph joined")
+        repairs.append(_JOINED)
     cleaned, made = clean_text("\n".join(parts))  # one pass over the whole article
-    repairs.extend(made)
+    add_entries(repairs, made)
     canonical = to_tone_style(cleaned, CANONICAL_STYLE)
     if canonical != cleaned:
-        repairs.append("tone-style: oa/oe/uy syllables rewritten in the traditional style (hòa, khỏe, thủy)")
+        repairs.append(_TRADITIONAL)
     title, byline, *lines = canonical.split("\n")
     paragraphs = [line for line in lines if line]
     if len(paragraphs) < len(lines):  # blank, or only invisible characters
-        repairs.append("removed: empty paragraphs")
+        repairs.append(_EMPTY_PARAGRAPHS)
     text = "\n\n".join(paragraphs)
     date, conflicts = article_date(raw.get("date"), paragraphs)
-    repairs.extend(conflicts)
     places = find_places(title, text)
 
     def styled(value: str) -> str:
@@ -86,5 +92,5 @@ def to_article(raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYL
         "lang": "vi",
         "n_chars": len(text),
         "n_words": text.count(" ") + len(paragraphs),  # single-spaced paragraphs: = len(text.split())
-        "source": {**raw["source"], "repairs": list(dict.fromkeys(repairs))},
+        "source": {**raw["source"], "repairs": repairs, "conflicts": conflicts},
     }

@@ -15,7 +15,8 @@ from __future__ import annotations
 import gc
 import shutil
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from os import PathLike
@@ -276,6 +277,8 @@ def build(
                 "rejected": len(rejected),
                 "duplicates": len(duplicates),
             },
+            "repairs": _sum_counts(shard.repairs for shard in shards),
+            "conflicts": _sum_counts(shard.conflicts for shard in shards),
             "inputs": raw_files,
             "rejected": [item.to_dict() for item in rejected],
             "duplicates": [item.to_dict() for item in duplicates],
@@ -297,6 +300,19 @@ def build(
         written=outcome != "unchanged",
         replaced=outcome == "replaced",
     )
+
+
+def _sum_counts(counts: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """The shards' counts of records per code, summed, by code: counted over the published
+    records (the reduce stage counts the rows each shard keeps after removing duplicates).
+
+    >>> _sum_counts([{"b": 1, "a": 2}, {"a": 1}])
+    {'a': 3, 'b': 1}
+    """
+    total: Counter[str] = Counter()
+    for shard_counts in counts:
+        total.update(shard_counts)
+    return dict(sorted(total.items()))
 
 
 def _problems(rejected: Sequence[Rejected], records: int, raw_dir: object) -> list[Problem]:

@@ -95,7 +95,8 @@ class ShardPlan:
 @dataclass
 class Shard:
     """A written shard: its file's checksum and size, its rows' part of the content hash
-    (:func:`content_lines`, compact: a build holds every shard's), the duplicates it dropped."""
+    (:func:`content_lines`, compact: a build holds every shard's), the duplicates it dropped,
+    and how many of its rows carry each repair and conflict code (:func:`code_counts`)."""
 
     plan: ShardPlan
     sha256: str
@@ -104,6 +105,8 @@ class Shard:
     arrow_bytes: int
     content: builtins.bytes  # (this class's ``bytes`` is a field)
     duplicates: list[Duplicate]
+    repairs: dict[str, int]
+    conflicts: dict[str, int]
 
 
 def plan_shards(ids: Mapping[str, pa.Array | pa.ChunkedArray], shard_rows: int) -> list[ShardPlan]:
@@ -181,7 +184,24 @@ def write_shard(plan: ShardPlan, spills: Sequence[SpillRange], staging: Path) ->
         data.nbytes,
         content_lines((plan.split, digest) for digest in kept.column(DIGEST).to_pylist()),
         duplicates,
+        code_counts(data.column("source"), "repairs"),
+        code_counts(data.column("source"), "conflicts"),
     )
+
+
+def code_counts(source: pa.ChunkedArray, field: str) -> dict[str, int]:
+    """How many records carry each code in ``field`` (``repairs`` or ``conflicts``) of their
+    ``source`` column, by code. A record carries a code at most once, so counting entries
+    counts records.
+
+    >>> source = pa.chunked_array([pa.array([{"repairs": ["odd-spaces: x", "unicode-nfc: y"]},
+    ...                                      {"repairs": ["odd-spaces: z"]}, {"repairs": []}])])
+    >>> code_counts(source, "repairs")
+    {'odd-spaces': 2, 'unicode-nfc': 1}
+    """
+    entries = pc.list_flatten(pc.struct_field(source, field))
+    codes = pc.list_element(pc.split_pattern(entries, ": ", max_splits=1), 0)
+    return {item["values"]: item["counts"] for item in pc.value_counts(codes).to_pylist()}
 
 
 def release_memory() -> None:

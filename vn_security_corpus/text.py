@@ -1,11 +1,13 @@
 """Text normalisation: Unicode NFC, invisible characters, spacing, Vietnamese tone marks.
 
-Every change is reported as a repair code so that provenance can record it.
+Every change is reported as a repair entry (:func:`vn_security_corpus.repairs.repair`) so that
+provenance can record it.
 
 >>> clean_text("Công  an\\u00a0tỉnh\\u200b \\nHà Tĩnh")[0]
 'Công an tỉnh\\nHà Tĩnh'
->>> clean_text("Công  an\\u00a0tỉnh\\u200b \\nHà Tĩnh")[1]
-['removed: zero-width characters', 'spaces: odd spaces replaced', 'spaces: runs collapsed or trimmed']
+>>> from vn_security_corpus.repairs import repair_code
+>>> [repair_code(entry) for entry in clean_text("Công  an\\u00a0tỉnh\\u200b \\nHà Tĩnh")[1]]
+['invisible-removed', 'odd-spaces', 'spaces-collapsed']
 >>> clean_text("Hà Tĩnh")
 ('Hà Tĩnh', [])
 >>> to_tone_style("Thủy, hòa, khỏe; quý, hoàng, thuyền", "new")
@@ -25,6 +27,7 @@ from typing import Literal
 
 from .errors import ConfigError
 from .package_data import package_file
+from .repairs import repair
 
 # Characters that take no room and carry no letter: zero-width space/joiners,
 # word joiner, byte order mark, soft hyphen.
@@ -39,13 +42,18 @@ _BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _ODD_SPACES = "\t\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 _REMOVALS = (
-    ("removed: zero-width characters", re.compile(f"[{_ZERO_WIDTH}]")),
-    ("removed: control characters", re.compile(f"[{_CONTROLS}]")),
-    ("removed: bidirectional control characters", re.compile(f"[{_BIDI_CONTROLS}]")),
+    (repair("invisible-removed", "zero-width characters removed"), re.compile(f"[{_ZERO_WIDTH}]")),
+    (repair("controls-removed", "control characters removed"), re.compile(f"[{_CONTROLS}]")),
+    (repair("bidi-controls-removed", "bidirectional control characters removed"), re.compile(f"[{_BIDI_CONTROLS}]")),
 )
 _ODD_SPACE = re.compile(f"[{_ODD_SPACES}]")
 # Icelandic eth, used in place of the Vietnamese capital D with stroke.
 _ETH, _D_STROKE = "\u00d0", "\u0110"
+_CRLF, _CR = repair("line-ends-crlf", "CRLF → LF"), repair("line-ends-cr", "CR → LF")
+_NFC = repair("unicode-nfc", "composed to NFC")
+_D_BAR = repair("letter-d-bar", "Ð (U+00D0) → Đ")
+_SPACES = repair("odd-spaces", "odd spaces and tabs turned into spaces")
+_COLLAPSED = repair("spaces-collapsed", "runs of spaces collapsed or trimmed")
 # Any character that one of the repairs above acts on: one scan tells whether to look closer.
 _SUSPECT = re.compile(f"[\r{_ZERO_WIDTH}{_CONTROLS}{_BIDI_CONTROLS}{_ODD_SPACES}{_ETH}]")
 
@@ -75,25 +83,38 @@ def clean_text(text: str) -> tuple[str, list[str]]:
     repairs = []
     suspect = _SUSPECT.search(text) is not None
     if suspect and "\r" in text:
-        repairs.append("line-ends: CRLF → LF" if "\r\n" in text else "line-ends: CR → LF")
+        repairs += line_end_repairs(text)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for code, pattern in _REMOVALS if suspect else ():
+    for entry, pattern in _REMOVALS if suspect else ():
         if pattern.search(text):
             text = pattern.sub("", text)
-            repairs.append(code)
+            repairs.append(entry)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-        repairs.append("unicode: NFC")
+        repairs.append(_NFC)
     if suspect and _ETH in text:
         text = text.replace(_ETH, _D_STROKE)
-        repairs.append("letters: Ð (U+00D0) → Đ")
+        repairs.append(_D_BAR)
     if suspect and _ODD_SPACE.search(text):
         text = _ODD_SPACE.sub(" ", text)
-        repairs.append("spaces: odd spaces replaced")
+        repairs.append(_SPACES)
     if "  " in text or " \n" in text or "\n " in text or text.startswith(" ") or text.endswith(" "):
         text = "\n".join(" ".join(line.split()) for line in text.split("\n"))
-        repairs.append("spaces: runs collapsed or trimmed")
+        repairs.append(_COLLAPSED)
     return text, repairs
+
+
+def line_end_repairs(text: str) -> list[str]:
+    """The repairs that turning ``text``'s CRLF and CR line ends into LF makes (each kind once).
+
+    >>> line_end_repairs("a\\r\\nb\\rc"), line_end_repairs("a\\nb")
+    (['line-ends-crlf: CRLF → LF', 'line-ends-cr: CR → LF'], [])
+    """
+    carriage_returns = text.count("\r")
+    if not carriage_returns:
+        return []
+    crlf = text.count("\r\n")
+    return ([_CRLF] if crlf else []) + ([_CR] if carriage_returns > crlf else [])
 
 
 def to_tone_style(text: str, style: ToneStyle) -> str:
