@@ -100,7 +100,7 @@ def build_command(raw: Path, out: Path, jobs: int) -> list[str]:
         str(raw),
         "--out",
         str(out),
-        "--version",
+        "--release-version",
         "1.0.0",
         "--jobs",
         str(jobs),

@@ -177,7 +177,7 @@ def test_cli_one_bad_file_exits_1_creates_nothing_and_allow_invalid_publishes_th
 ) -> None:
     raw, out = raw_copy(), tmp_path / "out"
     (raw / "bad.txt").write_text(" date 20x0-06 Tiêu đề\n\nThân bài.\n", encoding="utf-8")
-    args = ("build", "--raw", str(raw), "--out", str(out), "--version", "1.0.0")
+    args = ("build", "--raw", str(raw), "--out", str(out), "--release-version", "1.0.0")
 
     strict = run_cli(*args)
     assert strict.returncode == 1 and "Traceback" not in strict.stderr and strict.stdout == ""

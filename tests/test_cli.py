@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -57,9 +58,10 @@ def test_validate_folder_and_json_report(capsys: pytest.CaptureFixture[str], raw
 
 
 def test_build_verify_versions_info(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, out, _ = run(capsys, "build", "--raw", str(RAW_DIR), "--out", str(tmp_path), "--version", "1.0.0")
-    assert code == 0 and out.startswith(f"built {tmp_path / '1.0.0'}: 5 articles (train ")
-    code, out, _ = run(capsys, "build", "--raw", str(RAW_DIR), "--out", str(tmp_path), "--version", "1.0.0", "--json")
+    build = ("build", "--raw", str(RAW_DIR), "--out", str(tmp_path), "--release-version", "1.0.0")
+    code, out, err = run(capsys, *build)
+    assert code == 0 and out.startswith(f"built {tmp_path / '1.0.0'}: 5 articles (train ") and err == ""
+    code, out, _ = run(capsys, *build, "--json")
     assert code == 0 and json.loads(out)["written"] is False
     assert run(capsys, "verify", str(tmp_path / "1.0.0"))[:2] == (0, f"ok: {tmp_path / '1.0.0'} matches its manifest\n")
     assert run(capsys, "versions", "--root", str(tmp_path))[:2] == (0, "1.0.0\n")
@@ -70,7 +72,7 @@ def test_build_verify_versions_info(capsys: pytest.CaptureFixture[str], tmp_path
 
 
 def test_verify_names_each_changed_missing_and_extra_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    run(capsys, "build", "--raw", str(RAW_DIR), "--out", str(tmp_path), "--version", "1.0.0")
+    run(capsys, "build", "--raw", str(RAW_DIR), "--out", str(tmp_path), "--release-version", "1.0.0")
     release = tmp_path / "1.0.0"
     card = (release / "README.md").read_bytes()
     (release / "README.md").write_bytes(card.replace(b"Vietnamese", b"Vietnamesf", 1))
@@ -88,35 +90,6 @@ def test_verify_names_each_changed_missing_and_extra_file(capsys: pytest.Capture
     ]
 
 
-@pytest.mark.parametrize(
-    ("argv", "code", "message"),
-    [
-        (["build", "--raw", "nowhere", "--out", "o", "--version", "1.0.0"], 2, "the raw folder does not exist"),
-        (["build", "--raw", str(RAW_DIR), "--out", "o", "--version", "v1"], 2, "is not MAJOR.MINOR.PATCH"),
-        (["build", "--raw", str(RAW_DIR), "--out", "o", "--version", "1.0.0", "--splits", "train=2"], 2, "sum to 2"),
-        (["info", "9.9.9"], 1, "no release '9.9.9'"),
-        (["parse", "no-such-file.txt"], 2, "no such file or folder"),
-        (["frobnicate"], 2, "invalid choice"),
-        (["verify", "nowhere"], 1, "not a release"),
-    ],
-)
-def test_errors_exit_with_their_code_and_one_line(
-    capsys: pytest.CaptureFixture[str],
-    argv: list[str],
-    code: int,
-    message: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    try:
-        got = main(argv)
-    except SystemExit as exit_:  # argparse usage errors
-        got = int(exit_.code or 0)
-    _, err = capsys.readouterr()
-    assert got == code and message in err and "Traceback" not in err
-
-
 def test_build_with_invalid_input_exits_1_and_creates_nothing(raw_copy: Callable[..., Path], tmp_path: Path) -> None:
     raw = raw_copy()
     (raw / "bad.txt").write_bytes(b"\xff\xfe\x00garbage")
@@ -131,7 +104,7 @@ def test_build_with_invalid_input_exits_1_and_creates_nothing(raw_copy: Callable
             str(raw),
             "--out",
             str(out),
-            "--version",
+            "--release-version",
             "1.0.0",
         ],
         capture_output=True,
@@ -158,9 +131,68 @@ def test_parse_json_shows_every_field_in_either_tone_style(capsys: pytest.Captur
 
 
 def test_build_tone_style_new(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, _, _ = run(
-        capsys, "build", "--raw", str(RAW_DIR), "--out", str(tmp_path), "--version", "1.0.0", "--tone-style", "new"
-    )
+    build = ("build", "--raw", str(RAW_DIR), "--out", str(tmp_path), "--release-version", "1.0.0")
+    code, _, _ = run(capsys, *build, "--tone-style", "new")
     assert code == 0
     assert json.loads((tmp_path / "1.0.0" / "manifest.json").read_text())["settings"]["tone_style"] == "new"
     assert "**new** style (hoà, khoẻ, thuỷ, Đại uý)" in (tmp_path / "1.0.0" / "README.md").read_text()
+
+
+def test_a_build_with_duplicates_prints_one_summary_line_and_verbose_lists_them(
+    capsys: pytest.CaptureFixture[str], raw_copy: Callable[..., Path], tmp_path: Path
+) -> None:
+    raw = raw_copy()
+    for number in range(25):
+        shutil.copyfile(RAW_FILES[number % 2], raw / f"copy-{number:02d}.txt")
+    build = ("build", "--raw", str(raw), "--release-version", "1.0.0")
+    code, out, err = run(capsys, *build, "--out", str(tmp_path / "quiet"))
+    assert code == 0 and err == ""
+    assert out.splitlines() == [
+        f"built {tmp_path / 'quiet' / '1.0.0'}: 5 articles (train 4, validation 1) from 30 inputs "
+        "(25 exact duplicates: listed in manifest.json)"
+    ]
+    code, out, err = run(capsys, *build, "--out", str(tmp_path / "verbose"), "--verbose")
+    listed = err.splitlines()
+    assert code == 0 and len(listed) == 25 and out.endswith("(25 exact duplicates: listed in manifest.json)\n")
+    assert listed[0].startswith(f"{raw / 'copy-00.txt'}:1: exact duplicate of vnsc-")
+
+
+def test_counts_are_pluralised(
+    capsys: pytest.CaptureFixture[str], raw_copy: Callable[..., Path], tmp_path: Path
+) -> None:
+    raw = raw_copy([RAW_FILES[0].name])
+    shutil.copyfile(RAW_FILES[0], raw / "copy.txt")
+    build = ("build", "--raw", str(raw), "--out", str(tmp_path), "--release-version", "1.0.0", "--splits", "train=1")
+    code, out, _ = run(capsys, *build)
+    assert code == 0
+    release = tmp_path / "1.0.0"
+    assert out == f"built {release}: 1 article (train 1) from 2 inputs (1 exact duplicate: listed in manifest.json)\n"
+    assert run(capsys, *build)[1] == f"unchanged: {release} already holds this build: 1 article (train 1)\n"
+    assert run(capsys, "validate", str(RAW_FILES[0]))[2] == "1 input: 1 valid, 0 invalid\n"
+    assert "  train: 1 article in 1 file\n" in run(capsys, "info", "--root", str(tmp_path))[1]
+
+
+def test_ray_s_own_messages_are_kept_quiet_unless_verbose(
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    import logging
+    import warnings
+
+    from vn_security_corpus.pipeline import BuildReport
+
+    def ray_build(raw: object, out: str, version: str, **options: object) -> BuildReport:
+        assert options["engine"] == "ray"
+        logging.getLogger("ray.data").warning("falling back to serialize as pickled python objects")
+        warnings.warn_explicit("pickling fallback", UserWarning, "ray/data/arrow.py", 1, module="ray.data.arrow")
+        return BuildReport(version, Path(out) / version, {"train": 5}, inputs=5, published=5)
+
+    monkeypatch.setattr("vn_security_corpus.pipeline.build", ray_build)
+    build = ("build", "--raw", str(RAW_DIR), "--out", str(tmp_path), "--release-version", "1.0.0", "--engine", "ray")
+    code, out, err = run(capsys, *build)
+    assert (code, err, caplog.records) == (0, "", []) and out.startswith("built ")
+    code, out, err = run(capsys, *build, "--verbose")
+    assert code == 0 and "pickling fallback" in err
+    assert [record.getMessage() for record in caplog.records] == ["falling back to serialize as pickled python objects"]

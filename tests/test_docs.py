@@ -23,7 +23,7 @@ def test_readme_starts_with_the_main_job_and_the_test_command() -> None:
     assert README.index(main_job) < README.index("## ")
     assert main_job.startswith("python3.11 -m venv .venv") and "vn-security-corpus build --raw raw" in main_job
     assert "load_dataset" in main_job
-    assert f"--version {versions()[-1]}" in main_job  # builds what the package ships
+    assert f"--release-version {versions()[-1]}" in main_job  # builds what the package ships
     assert tests.startswith("python3.11 -m venv .venv") and tests.endswith("pytest")
 
 

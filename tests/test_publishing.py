@@ -28,7 +28,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def start_build(raw: Path, out: Path, *options: str) -> subprocess.Popen[str]:
-    command = ["build", "--raw", str(raw), "--out", str(out), "--version", "1.0.0", "--shard-rows", SHARD_ROWS]
+    command = ["build", "--raw", str(raw), "--out", str(out), "--release-version", "1.0.0", "--shard-rows", SHARD_ROWS]
     return subprocess.Popen(
         [sys.executable, "-m", "vn_security_corpus", *command, *options],
         stdout=subprocess.PIPE,
@@ -121,7 +121,7 @@ def test_one_build_at_a_time_per_output_folder(
     with release_lock(out):  # as if another build were publishing into out/
         with pytest.raises(ReleaseError, match="another build is publishing into this folder; wait for it"):
             build(raw, out, "1.0.0")
-        assert main(["build", "--raw", str(raw), "--out", str(out), "--version", "1.0.0"]) == 1
+        assert main(["build", "--raw", str(raw), "--out", str(out), "--release-version", "1.0.0"]) == 1
         _, err = capsys.readouterr()
         assert err.startswith(f"vn-security-corpus: error: {out}: another build is publishing into this folder")
     assert list(out.iterdir()) == []
@@ -184,7 +184,7 @@ def test_cli_refuses_a_changed_version_and_force_prints_a_warning_line(
     raw_copy: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     raw = raw_copy()
-    args = ["build", "--raw", str(raw), "--out", str(tmp_path / "out"), "--version", "1.0.0"]
+    args = ["build", "--raw", str(raw), "--out", str(tmp_path / "out"), "--release-version", "1.0.0"]
     assert main(args) == 0
     (raw / RAW_FILES[0].name).unlink()
     capsys.readouterr()

@@ -147,10 +147,12 @@ def test_cli_validates_and_builds_from_a_url(
     assert main(["validate", memory_raw]) == 0
     assert capsys.readouterr().err.endswith(f"{len(RAW_FILES)} inputs: {len(RAW_FILES)} valid, 0 invalid\n")
     fsspec.filesystem("memory").pipe_file(f"{memory_raw.removeprefix('memory://')}/copy.txt", RAW_FILES[2].read_bytes())
-    code = main(["build", "--raw", memory_raw, "--out", str(tmp_path), "--version", "1.0.0", "--jobs", "1"])
+    code = main(
+        ["build", "--raw", memory_raw, "--out", str(tmp_path), "--release-version", "1.0.0", "--jobs", "1", "-v"]
+    )
     err = capsys.readouterr().err
     assert code == 0
-    assert f"{memory_raw}/copy.txt:1: duplicate of vnsc-" in err  # the first by name is kept
+    assert f"{memory_raw}/copy.txt:1: exact duplicate of vnsc-" in err  # the first by name is kept
 
 
 def test_remote_files_are_fetched_together_and_streams_opened(memory_raw: str, tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ def test_builds_in_different_environments_give_identical_bytes(raw_copy: Callabl
     releases = []
     for variables, cwd, raw_argument in environments:
         cwd.mkdir(parents=True)
-        options = ["--allow-invalid", "--raw", raw_argument, "--out", "out", "--version", "1.0.0"]
+        options = ["--allow-invalid", "--raw", raw_argument, "--out", "out", "--release-version", "1.0.0"]
         done = subprocess.run(
             [sys.executable, "-m", "vn_security_corpus", "build", *options],
             cwd=cwd,

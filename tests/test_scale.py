@@ -140,7 +140,7 @@ def test_progress_shows_on_a_terminal_only(corpus: Path, tmp_path: Path) -> None
         str(corpus),
         "--out",
         str(tmp_path),
-        "--version",
+        "--release-version",
         "1.0.0",
         "--jobs",
         "2",
@@ -148,9 +148,9 @@ def test_progress_shows_on_a_terminal_only(corpus: Path, tmp_path: Path) -> None
     piped = subprocess.run(command, capture_output=True, text=True, check=True)
     assert "\r" not in piped.stderr and "reading" not in piped.stderr
     assert piped.stdout.startswith(f"built {tmp_path / '1.0.0'}: ")
-    assert "more duplicates (manifest.json lists them all)" in piped.stderr
+    assert piped.stderr == "" and "exact duplicates: listed in manifest.json)" in piped.stdout  # counted, not listed
     on_terminal = subprocess.run(
-        [sys.executable, "-c", ON_A_TERMINAL, "-m", "vn_security_corpus", *command[3:-4], "--version", "1.0.1"],
+        [sys.executable, "-c", ON_A_TERMINAL, "-m", "vn_security_corpus", *command[3:-4], "--release-version", "1.0.1"],
         capture_output=True,
         text=True,
         check=True,

@@ -1,25 +1,34 @@
-"""The ``vn-security-corpus`` command line.
+"""The ``vn-security-corpus`` command line: check raw articles, build releases, check and describe them.
 
-Exit codes: 0 success, 1 invalid input or failed check, 2 usage error. Problems
-are printed one per line as ``FILE:LINE: message``; ``--json`` prints machine
-readable output instead.
+Exit codes (:data:`EXIT_CODES`): 0 success; 1 invalid input, a failed check, or a
+damaged or conflicting release; 2 usage error (bad arguments, a file or folder named
+on the command line that is missing or of the wrong kind); 130 interrupted; 141 the
+reader of the output closed it early. Problems are printed one per line as
+``FILE:LINE: message; fix: …``, every untrusted string escaped (:func:`safe_display`);
+``--json`` prints machine-readable output instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import os
+import re
 import sys
+import textwrap
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ._version import __version__
-from .engine import ENGINES
+from .engine import ENGINES, default_jobs
 from .errors import ConfigError, CorpusError, InvalidInputError, Problem, RewriteWarning
 from .normalise import CANONICAL_STYLE
-from .sources import DEFAULT_MAX_FILE_BYTES, RawFile, RemoteFolder, raw_location
+from .release import DEFAULT_SHARD_ROWS, MANIFEST, check_version
+from .sources import DEFAULT_MAX_FILE_BYTES, RawFile, RemoteFolder, is_url, raw_location
 from .split import DEFAULT_SPLITS, parse_splits
 from .text import TONE_STYLES, ToneStyle
 
@@ -29,15 +38,66 @@ if TYPE_CHECKING:
 
 # The commands import what they need when they run: `--help` imports neither pyarrow nor the build.
 
-OK, INVALID, USAGE = 0, 1, 2
-_SHOWN_DUPLICATES = 20  # exact duplicates need no action: the first few, then a count
-_TONE_HELP = "tone marks on oa/oe/uy: traditional (hòa, thủy; default) or new (hoà, thuỷ)"
+PROG = "vn-security-corpus"
+OK, INVALID, USAGE, INTERRUPTED, CLOSED_PIPE = 0, 1, 2, 130, 141
+EXIT_CODES = {
+    OK: "success",
+    INVALID: "invalid input, a failed check, or a damaged or conflicting release",
+    USAGE: "usage error: bad arguments, or a file or folder named on the command line that is missing "
+    "or of the wrong kind",
+    INTERRUPTED: "interrupted (Ctrl-C)",
+    CLOSED_PIPE: "the reader of the output closed it early (`… | head`), as for other Unix tools; nothing is printed",
+}
+JOBS_PER_CORE = 4  # --jobs above this many per core only adds memory: refused
+_TONE_HELP = "tone marks on oa/oe/uy: traditional (hòa, thủy) or new (hoà, thuỷ); default: traditional"
+_SPLITS_TEXT = ",".join(f"{name}={ratio:g}" for name, ratio in DEFAULT_SPLITS.items())
+
+# What must never reach a terminal raw: C0 and C1 controls and DEL (line ends, escape sequences), the
+# line and paragraph separators, bidirectional controls (they reorder what follows), lone surrogates
+# (undecodable bytes of a file name).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_UNSAFE_IN_JSON = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)  # (JSON escapes C0)
+
+
+def safe_display(text: object) -> str:
+    """``text`` as one line that is safe to print on a terminal: line ends, escape sequences,
+    separators and bidirectional controls written as Python escapes; everything else as is.
+
+    >>> print(safe_display("raw/a\\nb.txt: \\x1b[31mred\\u202e, Thủy"))
+    raw/a\\nb.txt: \\x1b[31mred\\u202e, Thủy
+    """
+    return _UNSAFE.sub(_escape, str(text))
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    """Run the command line; returns the exit code (argparse's usage errors and ``--help`` exit)."""
+    _tolerant_output()
+    try:
+        try:
+            code = _run(argv)
+        finally:
+            sys.stdout.flush()  # a reader that went away shows here, not as a warning at exit
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:
+        _detach_stdout()
+        return CLOSED_PIPE
+    return code
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    args = _parser().parse_args(argv)
     try:
         code: int = args.run(args)
         return code
@@ -45,43 +105,157 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_problems(error.problems, as_json=getattr(args, "json", False))
         return INVALID
     except ConfigError as error:
-        print(f"vn-security-corpus: error: {error}", file=sys.stderr)
+        _error(str(error))
         return USAGE
-    except (CorpusError, OSError) as error:
-        print(f"vn-security-corpus: error: {error}", file=sys.stderr)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        _error(_os_error(error))
+        return INVALID
+    except CorpusError as error:
+        _error(str(error))
         return INVALID
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="vn-security-corpus", description=__doc__.splitlines()[0] if __doc__ else None
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+class _Parser(argparse.ArgumentParser):
+    """A usage error as one line, escaped, and where to read how the command is used."""
 
-    parse = commands.add_parser("parse", help="print the published record of each raw file")
-    parse.add_argument("files", nargs="+", type=raw_location, metavar="FILE", help="a raw file, a folder or its URL")
-    parse.add_argument("--json", action="store_true", help="one compact JSON object per line")
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE, f"{self.prog}: error: {safe_display(message)}\n(`{self.prog} --help` explains every option)\n")
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions of one paragraph wrapped to the terminal; text of several lines (the
+    examples and exit codes of an epilog) as laid out."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" not in text:
+            return argparse.HelpFormatter._fill_text(self, text, width, indent)
+        return super()._fill_text(text, width, indent)
+
+
+def _epilog(examples: Sequence[str], *, exit_codes: bool = False) -> str:
+    text = "examples:\n" + "".join(f"  {example}\n" for example in examples)
+    if exit_codes:
+        text += "\nexit codes:\n"
+        for code, meaning in EXIT_CODES.items():
+            text += textwrap.fill(meaning, 88, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7) + "\n"
+    return text
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "Turn a folder of raw Vietnamese public-security news articles (.txt, .json, .jsonl) into a validated, "
+            "normalised, versioned dataset: Parquet splits laid out as a Hugging Face dataset repository, with a "
+            "manifest of checksums. Check raw files before building, check a release against its manifest, and "
+            "describe the releases in a folder."
+        ),
+        epilog=_epilog(
+            [
+                f"{PROG} validate raw/",
+                f"{PROG} build --raw raw --out build/releases --release-version 1.2.0",
+                f"{PROG} verify build/releases/1.2.0",
+                f"{PROG} info --root build/releases",
+            ],
+            exit_codes=True,
+        ),
+        formatter_class=_HelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}", help="print the program's version"
+    )
+    commands = parser.add_subparsers(
+        title="commands",
+        dest="command",
+        required=True,
+        metavar="COMMAND",
+        help=f"one of these; `{PROG} COMMAND --help` explains its options",
+    )
+
+    def command(name: str, help_: str, examples: Sequence[str]) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = commands.add_parser(
+            name,
+            help=help_,
+            description=help_[0].upper() + help_[1:] + ".",
+            epilog=_epilog(examples),
+            formatter_class=_HelpFormatter,
+        )
+        return sub
+
+    parse = command(
+        "parse",
+        "print the published record of each raw input, as JSON",
+        [f"{PROG} parse raw/000_815a394d8668fa3a.txt", f"{PROG} parse raw/ --json --tone-style new"],
+    )
+    parse.add_argument(
+        "files", nargs="+", type=_raw_input, metavar="FILE", help="a raw file, a folder of them, or a folder's URL"
+    )
+    parse.add_argument("--json", action="store_true", help="one compact JSON object per line (default: indented)")
     parse.add_argument("--tone-style", choices=TONE_STYLES, default=CANONICAL_STYLE, help=_TONE_HELP)
     _add_max_file_bytes(parse)
     parse.set_defaults(run=_parse)
 
-    validate = commands.add_parser("validate", help="check raw files or folders; one line per problem")
-    validate.add_argument("paths", nargs="+", type=raw_location, metavar="PATH", help="a raw file, a folder or its URL")
-    validate.add_argument("--json", action="store_true", help="print a JSON report")
+    validate = command(
+        "validate",
+        "check raw files or folders; one line per problem",
+        [f"{PROG} validate raw/", f"{PROG} validate s3://bucket/raw --json"],
+    )
+    validate.add_argument(
+        "paths", nargs="+", type=_raw_input, metavar="PATH", help="a raw file, a folder of them, or a folder's URL"
+    )
+    validate.add_argument("--json", action="store_true", help="print a JSON report on stdout (default: text on stderr)")
     _add_max_file_bytes(validate)
     validate.set_defaults(run=_validate)
 
-    build_ = commands.add_parser("build", help="build a release from a raw folder")
-    build_.add_argument(
-        "--raw", type=raw_location, required=True, help="the raw folder, or its fsspec URL (s3://bucket/raw, …)"
+    build_ = command(
+        "build",
+        "build a release from a folder of raw articles",
+        [
+            f"{PROG} build --raw raw --out build/releases --release-version 1.2.0",
+            f"{PROG} build --raw s3://bucket/raw --out /shared/releases --release-version 2.0.0 --engine ray",
+        ],
     )
-    build_.add_argument("--out", required=True, help="the folder that holds releases")
-    build_.add_argument("--version", required=True, help="the release version, MAJOR.MINOR.PATCH")
     build_.add_argument(
-        "--splits", type=_splits, default=DEFAULT_SPLITS, help="split ratios, default train=0.8,validation=0.1,test=0.1"
+        "--raw",
+        type=_raw_folder,
+        required=True,
+        metavar="DIR|URL",
+        help="the folder of raw articles, or its fsspec URL (s3://bucket/raw, …); required",
     )
-    build_.add_argument("--shard-rows", type=int, default=None, help="rows per Parquet shard")
+    build_.add_argument(
+        "--out",
+        type=_out_folder,
+        required=True,
+        metavar="DIR",
+        help="the folder that holds the releases (created if missing); the release goes to DIR/X.Y.Z; required",
+    )
+    build_.add_argument(
+        "--release-version",
+        type=_version,
+        required=True,
+        metavar="X.Y.Z",
+        help="the version of the release to build, MAJOR.MINOR.PATCH; required",
+    )
+    build_.add_argument("--version", nargs="?", action=_RenamedVersion, help=argparse.SUPPRESS)
+    build_.add_argument(
+        "--splits",
+        type=_splits,
+        default=DEFAULT_SPLITS,
+        metavar="NAME=RATIO,…",
+        help=f"the splits and their shares, which sum to 1; default: {_SPLITS_TEXT}",
+    )
+    build_.add_argument(
+        "--shard-rows",
+        type=_positive,
+        default=DEFAULT_SHARD_ROWS,
+        metavar="N",
+        help=f"at most N records per Parquet file; default: {DEFAULT_SHARD_ROWS}",
+    )
     build_.add_argument("--tone-style", choices=TONE_STYLES, default=CANONICAL_STYLE, help=_TONE_HELP)
     build_.add_argument(
         "--allow-invalid",
@@ -91,33 +265,94 @@ def _parser() -> argparse.ArgumentParser:
     build_.add_argument(
         "--force",
         action="store_true",
-        help="rewrite a version already published from other input: this rewrites history, prefer a new version",
+        help="rewrite a version already published from other input; this rewrites history, prefer a new version",
     )
     _add_max_file_bytes(build_)
-    build_.add_argument("--jobs", type=_positive, default=None, help="worker processes (default: every core)")
-    build_.add_argument("--engine", choices=ENGINES, default="local", help="where the work runs (default: local)")
+    cores = default_jobs()
     build_.add_argument(
-        "--ray-address", default=None, help="the Ray cluster to use with --engine ray (default: a local one)"
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help=f"worker processes (or local Ray CPUs), at most {JOBS_PER_CORE} per core; default: every core ({cores})",
     )
-    build_.add_argument("--no-progress", action="store_true", help="no progress bars (they show only on a terminal)")
-    build_.add_argument("--json", action="store_true", help="print the summary as JSON")
+    build_.add_argument("--engine", choices=ENGINES, default="local", help="where the work runs; default: local")
+    build_.add_argument(
+        "--ray-address",
+        default=None,
+        metavar="ADDR",
+        help="the Ray cluster to use with --engine ray (ray://head:10001); default: a local Ray instance",
+    )
+    build_.add_argument("--no-progress", action="store_true", help="no progress bars (default: shown on a terminal)")
+    build_.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also list each exact duplicate left out, and let Ray's own messages through",
+    )
+    build_.add_argument("--json", action="store_true", help="print the summary as JSON, with every duplicate")
     build_.set_defaults(run=_build)
 
-    verify = commands.add_parser("verify", help="check a release folder against its manifest")
-    verify.add_argument("release", type=Path, metavar="DIR")
+    verify = command(
+        "verify",
+        "check a release folder against its manifest: every file present, unchanged, nothing extra",
+        [f"{PROG} verify build/releases/1.2.0"],
+    )
+    verify.add_argument("release", type=_release_folder, metavar="DIR", help="a release folder: ROOT/X.Y.Z")
     verify.add_argument("--json", action="store_true", help="print a JSON report")
     verify.set_defaults(run=_verify)
 
-    versions_ = commands.add_parser("versions", help="list the published versions")
-    versions_.add_argument("--root", type=Path, help="folder of releases (default: those in the package)")
+    versions_ = command(
+        "versions",
+        "list the versions in a folder of releases, oldest first",
+        [f"{PROG} versions --root build/releases"],
+    )
+    _add_root(versions_)
     versions_.set_defaults(run=_versions)
 
-    info_ = commands.add_parser("info", help="describe a release (default: the newest)")
-    info_.add_argument("version", nargs="?", help="the version (default: newest)")
-    info_.add_argument("--root", type=Path, help="folder of releases (default: those in the package)")
+    info_ = command(
+        "info",
+        "describe a release: its version, splits and content digest",
+        [f"{PROG} info", f"{PROG} info 1.1.0 --root build/releases --json"],
+    )
+    info_.add_argument("version", nargs="?", metavar="VERSION", help="the release's version; default: the newest")
+    _add_root(info_)
     info_.add_argument("--json", action="store_true", help="print the whole manifest")
     info_.set_defaults(run=_info)
     return parser
+
+
+def _add_max_file_bytes(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-file-bytes",
+        type=_positive,
+        default=DEFAULT_MAX_FILE_BYTES,
+        metavar="N",
+        help=f"refuse .txt and .json files larger than N bytes, unread (and .jsonl objects); "
+        f"default: {DEFAULT_MAX_FILE_BYTES} (8 MiB)",
+    )
+
+
+def _add_root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--root",
+        type=_releases_root,
+        metavar="DIR",
+        help="the folder that holds the releases (what build --out wrote to); default: the releases in the package",
+    )
+
+
+class _RenamedVersion(argparse.Action):
+    """``build --version``, the name before 0.1.0: refused, naming the new one."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object, **__: object) -> NoReturn:
+        parser.error(
+            f"build takes the release's version as --release-version X.Y.Z (`{PROG} --version` prints this "
+            "program's version)"
+        )
+
+
+# ---------------------------------------------------------------- arguments, checked as they are read
 
 
 def _positive(text: str) -> int:
@@ -130,14 +365,21 @@ def _positive(text: str) -> int:
     return value
 
 
-def _add_max_file_bytes(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--max-file-bytes",
-        type=int,
-        default=DEFAULT_MAX_FILE_BYTES,
-        metavar="N",
-        help=f"refuse raw files (JSON too) larger than N bytes, unread; default {DEFAULT_MAX_FILE_BYTES}",
-    )
+def _jobs(text: str) -> int:
+    value, cores = _positive(text), default_jobs()
+    if value > JOBS_PER_CORE * cores:
+        raise argparse.ArgumentTypeError(
+            f"{text}: at most {JOBS_PER_CORE * cores} here ({JOBS_PER_CORE} per core, {cores} cores); "
+            f"leave --jobs out to use every core"
+        )
+    return value
+
+
+def _version(text: str) -> str:
+    try:
+        return check_version(text)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _splits(text: str) -> dict[str, float]:
@@ -145,6 +387,89 @@ def _splits(text: str) -> dict[str, float]:
         return parse_splits(text)
     except ConfigError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _path(text: str, what: str) -> Path:
+    if not text:
+        raise argparse.ArgumentTypeError(f"an empty path; give {what}")
+    return Path(text)
+
+
+def _raw_input(text: str) -> Path | RemoteFolder:
+    if is_url(text):
+        return raw_location(text)
+    location = raw_location(_path(text, "a raw file or a folder of them"))
+    assert isinstance(location, Path)
+    if not (location.exists() or location.is_symlink()):
+        raise argparse.ArgumentTypeError(f"{text}: no such file or folder; check the path")
+    return location
+
+
+def _raw_folder(text: str) -> Path | RemoteFolder:
+    what = "the folder that holds the raw articles (.txt, .json, .jsonl)"
+    if is_url(text):
+        return raw_location(text)
+    location = raw_location(_path(text, what))
+    assert isinstance(location, Path)
+    if not location.exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such folder; give {what}")
+    if not location.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{text} is a file, not a folder; give {what} (`{PROG} validate FILE` checks one file)"
+        )
+    return location
+
+
+def _out_folder(text: str) -> str:
+    what = "the folder that holds the releases (created if missing), e.g. build/releases"
+    if is_url(text):
+        return text  # refused by the build, which says why
+    path = _path(text, what)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder; give {what}")
+    if (path / MANIFEST).is_file():
+        raise argparse.ArgumentTypeError(
+            f"{text} is a release, not the folder that holds releases; give its parent, --out {path.parent}"
+        )
+    return text
+
+
+def _releases_root(text: str) -> Path:
+    what = "the folder that holds the releases (what build --out wrote to)"
+    path = _path(text, what)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such folder; give {what}")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder; give {what}")
+    if (path / MANIFEST).is_file():
+        raise argparse.ArgumentTypeError(
+            f"{text} is a release, not the folder that holds releases; give its parent, --root {path.parent}"
+        )
+    return path
+
+
+def _release_folder(text: str) -> Path:
+    from .release import DATA_DIR, versions
+
+    what = "a release folder, ROOT/X.Y.Z (e.g. build/releases/1.2.0)"
+    path = _path(text, what)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such folder; give {what}")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder; give {what}")
+    if not (path / MANIFEST).exists():
+        held = versions(path)
+        if held:
+            raise argparse.ArgumentTypeError(
+                f"{text} holds releases ({', '.join(held)}) but is not one; verify one of them, "
+                f"e.g. `{PROG} verify {path / held[-1]}`"
+            )
+        if not (path / DATA_DIR).is_dir():  # a release that lost its manifest is damaged: verify says so
+            raise argparse.ArgumentTypeError(f"{text} is not a release (no {MANIFEST}); give {what}")
+    return path
+
+
+# ---------------------------------------------------------------- the commands
 
 
 def _inputs(
@@ -157,11 +482,11 @@ def _inputs(
         if isinstance(path, RemoteFolder) or path.is_dir():
             files, notices = find_raw_files(path)
             for notice in notices:
-                print(notice, file=sys.stderr)
+                print(safe_display(notice), file=sys.stderr)
         elif path.exists() or path.is_symlink():
             files = [RawFile.at(path)]
-        else:
-            raise ConfigError(f"{path}: no such file or folder")
+        else:  # gone since the arguments were read
+            raise ConfigError(f"{path}: no such file or folder; check the path")
         yield from process_files(files, tone_style=tone_style, max_file_bytes=max_file_bytes)
 
 
@@ -172,10 +497,8 @@ def _parse(args: argparse.Namespace) -> int:
     for result in _inputs(args.files, args.max_file_bytes, args.tone_style):
         if isinstance(result, Rejected):
             problems.extend(result.problems)
-        elif args.json:
-            print(json.dumps(result, ensure_ascii=False))
         else:
-            print(json.dumps(result, ensure_ascii=False, indent=2))
+            print(_json(result, indent=None if args.json else 2))
     _print_problems(problems, as_json=False)  # stdout carries the records
     return INVALID if problems else OK
 
@@ -193,10 +516,10 @@ def _validate(args: argparse.Namespace) -> int:
             "invalid": invalid,
             "problems": [problem.to_dict() for problem in problems],
         }
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        print(_json(report, indent=2))
     else:
         _print_problems(problems, as_json=False)
-        print(f"{len(results)} inputs: {len(results) - invalid} valid, {invalid} invalid", file=sys.stderr)
+        print(f"{_count(len(results), 'input')}: {len(results) - invalid} valid, {invalid} invalid", file=sys.stderr)
     return INVALID if problems else OK
 
 
@@ -205,6 +528,7 @@ def _build(args: argparse.Namespace) -> int:
 
     options: dict[str, Any] = {
         "splits": args.splits,
+        "shard_rows": args.shard_rows,
         "tone_style": args.tone_style,
         "jobs": args.jobs,
         "engine": args.engine,
@@ -214,13 +538,11 @@ def _build(args: argparse.Namespace) -> int:
         "force": args.force,
         "max_file_bytes": args.max_file_bytes,
     }
-    if args.shard_rows is not None:
-        options["shard_rows"] = args.shard_rows
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _quiet_ray(args.engine == "ray" and not args.verbose):
             warnings.simplefilter("always", RewriteWarning)
             warnings.showwarning = _print_warning
-            report = build(args.raw, args.out, args.version, **options)
+            report = build(args.raw, args.out, args.release_version, **options)
     except InvalidInputError as error:
         _print_problems(error.problems, as_json=args.json)
         if not args.json:
@@ -231,28 +553,27 @@ def _build(args: argparse.Namespace) -> int:
             )
         return INVALID
     for notice in report.notices:
-        print(notice, file=sys.stderr)
+        print(safe_display(notice), file=sys.stderr)
     if args.json:
-        print(json.dumps(_report_json(report), ensure_ascii=False, indent=2))
+        print(_json(_report_json(report), indent=2))
         return OK
     _print_problems([problem for item in report.rejected for problem in item.problems], as_json=False)
-    for duplicate in report.duplicates[:_SHOWN_DUPLICATES]:
-        where = RawFile(args.raw, duplicate.file).display
-        print(f"{where}:{duplicate.line}: duplicate of {duplicate.id}", file=sys.stderr)
-    if len(report.duplicates) > _SHOWN_DUPLICATES:
-        print(
-            f"… and {len(report.duplicates) - _SHOWN_DUPLICATES} more duplicates (manifest.json lists them all)",
-            file=sys.stderr,
-        )
+    if args.verbose:
+        for duplicate in report.duplicates:
+            where = RawFile(args.raw, duplicate.file).display
+            print(safe_display(f"{where}:{duplicate.line}: exact duplicate of {duplicate.id}"), file=sys.stderr)
     splits = ", ".join(f"{name} {rows}" for name, rows in report.splits.items())
+    path = safe_display(report.path)
     if not report.written:
-        print(f"unchanged: {report.path} already holds these {report.published} articles ({splits})")
+        print(f"unchanged: {path} already holds this build: {_count(report.published, 'article')} ({splits})")
         return OK
     left_out = [f"{len(report.rejected)} rejected"] if report.rejected else []
-    left_out += [f"{len(report.duplicates)} duplicates"] if report.duplicates else []
+    left_out += [_count(len(report.duplicates), "exact duplicate")] if report.duplicates else []
     tail = f" ({', '.join(left_out)}: listed in manifest.json)" if left_out else ""
     verb = "rewrote" if report.replaced else "built"
-    print(f"{verb} {report.path}: {report.published} articles ({splits}) from {report.inputs} inputs{tail}")
+    print(
+        f"{verb} {path}: {_count(report.published, 'article')} ({splits}) from {_count(report.inputs, 'input')}{tail}"
+    )
     return OK
 
 
@@ -270,8 +591,27 @@ def _report_json(report: BuildReport) -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def _quiet_ray(quiet: bool) -> Iterator[None]:
+    """While a build runs on Ray: none of Ray's own log lines and warnings below errors (its
+    notices about tokens, progress bars and how it carries the library's objects need no action)."""
+    if not quiet:
+        yield
+        return
+    import logging
+
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module=r"ray(\.|$)")
+            yield
+    finally:
+        logging.disable(previous)
+
+
 def _print_warning(message: Warning | str, *_: object, **__: object) -> None:
-    print(f"vn-security-corpus: warning: {message}", file=sys.stderr)
+    print(f"{PROG}: warning: {safe_display(message)}", file=sys.stderr)
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -279,54 +619,107 @@ def _verify(args: argparse.Namespace) -> int:
 
     problems = verify_release(args.release)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "release": str(args.release),
-                    "ok": not problems,
-                    "problems": [problem.to_dict() for problem in problems],
-                },
-                indent=2,
-            )
-        )
+        report = {"release": str(args.release), "ok": not problems, "problems": [p.to_dict() for p in problems]}
+        print(_json(report, indent=2))
     else:
         _print_problems(problems, as_json=False)
         if not problems:
-            print(f"ok: {args.release} matches its manifest")
+            print(f"ok: {safe_display(args.release)} matches its manifest")
     return INVALID if problems else OK
 
 
 def _versions(args: argparse.Namespace) -> int:
     from .release import versions
 
-    for version in versions(args.root):
+    found = versions(args.root)
+    for version in found:
         print(version)
+    if not found:
+        print(f"{safe_display(args.root)}: no releases here; `{PROG} build --out` makes one", file=sys.stderr)
     return OK
 
 
 def _info(args: argparse.Namespace) -> int:
     from .load import info
+    from .release import versions
 
+    available = versions(args.root)
+    where = safe_display(args.root if args.root is not None else "the package")
+    if not available:
+        raise ConfigError(f"{where}: no releases here; give --root the folder that `{PROG} build --out` wrote to")
+    if args.version is not None and args.version not in available:
+        raise ConfigError(f"{where} has no release {args.version!r}; give one of: {', '.join(available)}")
     manifest = info(args.version, args.root)
     if args.json:
-        print(json.dumps(manifest, ensure_ascii=False, indent=2))
+        print(_json(manifest, indent=2))
         return OK
     print(
         f"version {manifest['version']} (library {manifest['library_version']}, pyarrow {manifest['pyarrow_version']})"
     )
     for name, split in manifest["splits"].items():
-        print(f"  {name}: {split['rows']} articles in {len(split['files'])} file(s)")
+        print(f"  {name}: {_count(split['rows'], 'article')} in {_count(len(split['files']), 'file')}")
     print(f"  content sha256 {manifest['content_sha256']}")
     return OK
+
+
+# ---------------------------------------------------------------- output
+
+
+def _count(number: int, noun: str) -> str:
+    """
+    >>> _count(1, "article"), _count(2, "exact duplicate"), _count(0, "input")
+    ('1 article', '2 exact duplicates', '0 inputs')
+    """
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _print_problems(problems: Sequence[Problem], *, as_json: bool) -> None:
     """Problems as a JSON report on stdout, or one line each on stderr."""
     if as_json:
-        print(json.dumps({"problems": [problem.to_dict() for problem in problems]}, ensure_ascii=False, indent=2))
+        print(_json({"problems": [problem.to_dict() for problem in problems]}, indent=2))
     else:
         for problem in problems:
-            print(problem, file=sys.stderr)
+            print(safe_display(problem), file=sys.stderr)
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {safe_display(message)}", file=sys.stderr)
+
+
+def _os_error(error: OSError) -> str:
+    """An operating system's refusal, with the path and what to do."""
+    where = f"{error.filename}: " if error.filename is not None else ""
+    reason = error.strerror or str(error)
+    return f"{where}{reason}; check the path, its permissions and the free space, then run the command again"
+
+
+def _json(value: Any, *, indent: int | None) -> str:
+    """``value`` as JSON: UTF-8 text where stdout takes it, else ASCII with ``\\u`` escapes (the same
+    JSON); what :func:`safe_display` escapes is written as ``\\u`` escapes either way."""
+    text = json.dumps(value, ensure_ascii=not _takes_unicode(sys.stdout), indent=indent)
+    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _takes_unicode(stream: Any) -> bool:
+    encoding = (getattr(stream, "encoding", None) or "ascii").lower().replace("_", "-")
+    return encoding.startswith("utf")
+
+
+def _tolerant_output() -> None:
+    """Text the output's encoding cannot write (``PYTHONIOENCODING=ascii``, lone surrogates of an
+    undecodable file name) is written as backslash escapes instead of stopping the command."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, io.UnsupportedOperation):
+                stream.reconfigure(errors="backslashreplace")
+
+
+def _detach_stdout() -> None:
+    """After the reader closed stdout: point it at /dev/null, so that flushing at exit stays quiet."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ between processes; no data file is ever unpickled.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import ctypes
 import os
 import signal
@@ -58,6 +59,9 @@ class LocalEngine:
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
+            if exc and exc[0] is not None:  # failed or interrupted (Ctrl-C): the work is abandoned, stop it now
+                for process in list(self._pool._processes.values()):
+                    process.terminate()
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
@@ -78,7 +82,8 @@ class LocalEngine:
         pending: set[concurrent.futures.Future[Result]] = set()
         try:
             for item in items:
-                pending.add(self._pool.submit(function, item))
+                with _interrupts_held():  # (submitting may start a worker)
+                    pending.add(self._pool.submit(function, item))
                 if len(pending) >= 2 * self.jobs:
                     done, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
                     yield from (future.result() for future in done)
@@ -140,9 +145,26 @@ class RayEngine:
             yield from batch["result"]
 
 
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold SIGINT back from this thread for a moment: a Ctrl-C then comes after it, and a
+    worker started meanwhile starts with SIGINT blocked (the mask is inherited), so it never
+    prints a KeyboardInterrupt of its own while it starts."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _die_with_parent(parent: int) -> None:
-    """In a worker: ask Linux to kill this process when its parent dies (a killed build leaves
-    no workers behind, still writing into its staging folder)."""
+    """In a worker: ignore Ctrl-C (the terminal sends it to every process of the build, and
+    the build is the parent's to stop), and ask Linux to kill this process when its parent
+    dies (a killed build leaves no workers behind, still writing into its staging folder)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

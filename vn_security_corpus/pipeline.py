@@ -33,9 +33,8 @@ from .formats import Rejected
 from .normalise import CANONICAL_STYLE
 from .publish import commit_release, staging_area
 from .records import process_files
-from .release import check_version
+from .release import DEFAULT_SHARD_ROWS, check_version
 from .shards import (
-    DEFAULT_SHARD_ROWS,
     Shard,
     ShardPlan,
     SpillRange,

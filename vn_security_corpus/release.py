@@ -28,6 +28,8 @@ from .package_data import package_file
 MANIFEST = "manifest.json"
 CARD = "README.md"
 DATA_DIR = "data"
+# Rows per Parquet shard (recorded in the manifest): about 25 MB of text; a worker writing one needs about 250 MB.
+DEFAULT_SHARD_ROWS = 5_000
 # ASCII digits only: `\d` would take any script's digits ("1٣.0.0").
 VERSION_PATTERN = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 PACKAGE_RELEASES = package_file("releases")

@@ -31,7 +31,6 @@ from .errors import ConfigError
 from .release import CONTENT_HASH_METHOD, content_lines, file_sha256, record_digest, shard_name
 from .schema import arrow_schema, schema_sha256
 
-DEFAULT_SHARD_ROWS = 5_000  # about 25 MB of text: a worker writing one needs about 250 MB
 # Every option that changes the bytes is fixed here and recorded in the manifest.
 PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",

@@ -20,15 +20,26 @@ from .errors import ConfigError
 
 DEFAULT_SPLITS: dict[str, float] = {"train": 0.8, "validation": 0.1, "test": 0.1}
 _SPLIT_NAME = re.compile(r"[a-z][a-z0-9_]*")
+RESERVED_SPLIT_NAMES = frozenset({"all"})  # `datasets` reads split="all" as every split together
 
 
 def check_splits(splits: Mapping[str, float]) -> dict[str, float]:
-    """The split ratios, checked: lower-case names, positive ratios that sum to 1."""
+    """The split ratios, checked: lower-case names (not ``all``), positive ratios that sum to 1.
+
+    >>> check_splits({"all": 1.0})
+    Traceback (most recent call last):
+    vn_security_corpus.errors.ConfigError: split name 'all' is reserved: ...
+    """
     if not splits:
         raise ConfigError("no splits given; e.g. train=0.8,validation=0.1,test=0.1")
     for name, ratio in splits.items():
         if not _SPLIT_NAME.fullmatch(name):
             raise ConfigError(f"split name {name!r}: use lower-case letters, digits and _, starting with a letter")
+        if name in RESERVED_SPLIT_NAMES:
+            raise ConfigError(
+                f"split name {name!r} is reserved: `datasets` reads it as every split together; "
+                "choose another name, e.g. train"
+            )
         if not (isinstance(ratio, int | float) and math.isfinite(ratio) and ratio > 0):
             raise ConfigError(f"split {name!r}: ratio {ratio!r} must be a number above 0")
     if not math.isclose(sum(splits.values()), 1.0, abs_tol=1e-9):
@@ -44,9 +55,9 @@ def parse_splits(text: str) -> dict[str, float]:
         try:
             splits[name.strip()] = float(ratio)
         except ValueError:
-            raise ConfigError(f"--splits: {part!r} is not name=ratio, e.g. train=0.8") from None
+            raise ConfigError(f"{part!r} is not name=ratio; write e.g. train=0.8,validation=0.1,test=0.1") from None
         if not sep:
-            raise ConfigError(f"--splits: {part!r} is not name=ratio, e.g. train=0.8")
+            raise ConfigError(f"{part!r} is not name=ratio; write e.g. train=0.8,validation=0.1,test=0.1")
     return check_splits(splits)
 
 
