@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from .pii import KINDS
 from .repairs import CONFLICTS, REPAIRS
 from .schema import arrow_schema, features_yaml, load_schema
 
@@ -146,6 +147,20 @@ copy of this folder against it.
 A version never changes once published: a rebuild from the same inputs gives
 the same records and, with the same pyarrow version, the same bytes.
 
+## Personal and sensitive information
+
+The articles are crime and public-security news: they name suspects, victims,
+witnesses and officials, often private persons with their birth year and
+address ("Nguyễn Văn A (SN 1990, trú tại …)"), and sometimes give phone
+numbers, identity card numbers, licence plates, e-mail addresses or bank
+accounts. Each record counts what it holds in `source.personal_data`; in this
+release:
+
+{_personal_data_table(manifest)}
+
+{_masking_note(manifest)} Names of persons are never masked: do not use this
+data to profile, identify or contact the persons it names.
+
 ## Limitations
 
 - Metadata is extracted by rules from the text; where a rule finds nothing the
@@ -164,6 +179,36 @@ The articles remain the copyright of their publishers. This dataset is meant
 for research on Vietnamese language processing; check the publishers' terms
 before any other use or redistribution.
 """
+
+
+def _personal_data_table(manifest: Mapping[str, Any]) -> str:
+    """The personal identifiers of a release, by kind (every kind, 0 where none).
+
+    >>> print(_personal_data_table({"personal_data": {"phone": 2}}))
+    | kind | found |
+    |---|---|
+    | `phone` | 2 |
+    | `id_number` | 0 |
+    | `licence_plate` | 0 |
+    | `email` | 0 |
+    | `bank_account` | 0 |
+    | `private_person` | 0 |
+    """
+    counts = manifest.get("personal_data", {})
+    return "\n".join(["| kind | found |", "|---|---|", *(f"| `{kind}` | {counts.get(kind, 0)} |" for kind in KINDS)])
+
+
+def _masking_note(manifest: Mapping[str, Any]) -> str:
+    if manifest["settings"].get("mask_pii"):
+        return (
+            "This release was built with `--mask-pii`: every identifier counted above is replaced in "
+            "`title` and `text` by a typed placeholder (`<PHONE>`, `<ID_NUMBER>`, `<LICENCE_PLATE>`, "
+            "`<EMAIL>`, `<BANK_ACCOUNT>`)."
+        )
+    return (
+        "This release keeps them as published (build with `--mask-pii` to replace them by typed "
+        "placeholders such as `<PHONE>`)."
+    )
 
 
 def _codes_table(kind: str, registry: Mapping[str, str], counts: Mapping[str, int]) -> str:

@@ -258,6 +258,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     build_.add_argument("--tone-style", choices=TONE_STYLES, default=CANONICAL_STYLE, help=_TONE_HELP)
     build_.add_argument(
+        "--mask-pii",
+        action="store_true",
+        help="replace phone, ID card, licence plate, e-mail and bank account numbers in title and text "
+        "with <PHONE>, <ID_NUMBER>, … (default: kept, and counted in source.personal_data)",
+    )
+    build_.add_argument(
         "--allow-invalid",
         action="store_true",
         help="publish the valid inputs and record the invalid ones in the manifest (default: publish nothing)",
@@ -530,6 +536,7 @@ def _build(args: argparse.Namespace) -> int:
         "splits": args.splits,
         "shard_rows": args.shard_rows,
         "tone_style": args.tone_style,
+        "mask_pii": args.mask_pii,
         "jobs": args.jobs,
         "engine": args.engine,
         "ray_address": args.ray_address,

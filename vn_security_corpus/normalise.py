@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .metadata import article_date, find_officials, find_places, split_byline
+from .pii import KINDS, count_personal_data, mask_personal_data
 from .repairs import add_entries, repair
 from .text import ToneStyle, clean_text, to_tone_style
 
@@ -41,14 +42,18 @@ def make_id(title: str, text: str) -> str:
     return ID_PREFIX + digest[:16]
 
 
-def to_article(raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYLE) -> dict[str, Any]:
+def to_article(
+    raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYLE, mask_pii: bool = False
+) -> dict[str, Any]:
     """The article record for a raw record that satisfies raw_article.schema.json.
 
     Keys come in the order of article.schema.json; every change made to the text
     is appended to ``source.repairs`` (a code once: a repair already made while reading,
     such as NFC after a legacy decoding, keeps its first entry), and a disagreement
     settled without changing the text (the header's date against the lead's) goes to
-    ``source.conflicts``.
+    ``source.conflicts``. Personal identifiers are counted in ``source.personal_data``;
+    ``mask_pii`` replaces them in title and text with typed placeholders (the id, the split
+    and the metadata are computed before, so they do not depend on it).
     """
     repairs: list[str] = list(raw["source"]["repairs"])
     parts = [
@@ -71,12 +76,16 @@ def to_article(raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYL
     text = "\n\n".join(paragraphs)
     date, conflicts = article_date(raw.get("date"), paragraphs)
     places = find_places(title, text)
+    record_id, officials = make_id(title, text), find_officials(f"{title}\n\n{text}")
+    personal_data = dict.fromkeys(KINDS, 0) | count_personal_data(f"{title}\n\n{text}")
+    if mask_pii and any(personal_data.values()):
+        title, text = mask_personal_data(title), mask_personal_data(text)
 
     def styled(value: str) -> str:
         return value if tone_style == CANONICAL_STYLE else to_tone_style(value, tone_style)
 
     return {
-        "id": make_id(title, text),
+        "id": record_id,
         "title": styled(title),
         "text": styled(text),
         "date": date.date,
@@ -86,11 +95,9 @@ def to_article(raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYL
         "province": places.province,
         "provinces": places.provinces,
         "province_2025": places.province_2025,
-        "officials": [
-            {key: styled(value) for key, value in official.items()} for official in find_officials(f"{title}\n\n{text}")
-        ],
+        "officials": [{key: styled(value) for key, value in official.items()} for official in officials],
         "lang": "vi",
         "n_chars": len(text),
         "n_words": text.count(" ") + len(paragraphs),  # single-spaced paragraphs: = len(text.split())
-        "source": {**raw["source"], "repairs": repairs, "conflicts": conflicts},
+        "source": {**raw["source"], "repairs": repairs, "conflicts": conflicts, "personal_data": personal_data},
     }

@@ -83,6 +83,7 @@ class BuildOptions:
     splits: dict[str, float]
     tone_style: ToneStyle
     max_file_bytes: int
+    mask_pii: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,10 @@ def process_chunk(chunk: Chunk) -> ChunkResult:
     rejected: list[Rejected] = []
     inputs: dict[str, str | None] = {}
     with _without_cycle_collection():
-        for result in process_files(chunk.files, tone_style=options.tone_style, max_file_bytes=options.max_file_bytes):
+        results = process_files(
+            chunk.files, tone_style=options.tone_style, mask_pii=options.mask_pii, max_file_bytes=options.max_file_bytes
+        )
+        for result in results:
             if isinstance(result, Rejected):
                 rejected.append(result)
                 inputs[result.file] = result.sha256
@@ -202,6 +206,7 @@ def build(
     splits: Mapping[str, float] = DEFAULT_SPLITS,
     shard_rows: int = DEFAULT_SHARD_ROWS,
     tone_style: ToneStyle = CANONICAL_STYLE,
+    mask_pii: bool = False,
     allow_invalid: bool = False,
     force: bool = False,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
@@ -215,6 +220,8 @@ def build(
 
     ``tone_style`` is the tone-mark style of the release's text: ``traditional``
     (hòa, thủy, úy) or ``new`` (hoà, thuỷ, uý); ids and splits do not depend on it.
+    ``mask_pii`` replaces personal identifiers (phone, ID card, licence plate, e-mail and bank
+    account numbers) in title and text with typed placeholders; they are counted either way.
     Strict: if any input is invalid nothing is written and
     :class:`~vn_security_corpus.errors.InvalidInputError` lists every problem.
     ``allow_invalid=True`` publishes the valid inputs and lists the others,
@@ -245,7 +252,7 @@ def build(
             "not to a URL: the atomic rename and the lock need a POSIX file system; build to a folder "
             "and upload the release folder"
         )
-    options = BuildOptions(check_splits(splits), tone_style, max_file_bytes)
+    options = BuildOptions(check_splits(splits), tone_style, max_file_bytes, mask_pii)
     files, notices = find_raw_files(raw)
     if not files:
         raise ConfigError(
@@ -269,7 +276,7 @@ def build(
         duplicates = sorted((d for shard in shards for d in shard.duplicates), key=lambda d: (d.file, d.line))
         raw_files = pa.concat_tables([result.inputs for result in results]).sort_by("file").to_pylist()
         build_info = {
-            "settings": {"splits": options.splits, "tone_style": tone_style},
+            "settings": {"splits": options.splits, "tone_style": tone_style, "mask_pii": mask_pii},
             "counts": {
                 "inputs": records + len(rejected),
                 "published": records - len(duplicates),
@@ -277,6 +284,7 @@ def build(
                 "duplicates": len(duplicates),
             },
             "repairs": _sum_counts(shard.repairs for shard in shards),
+            "personal_data": _sum_counts(shard.personal_data for shard in shards),
             "conflicts": _sum_counts(shard.conflicts for shard in shards),
             "inputs": raw_files,
             "rejected": [item.to_dict() for item in rejected],

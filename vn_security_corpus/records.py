@@ -81,9 +81,10 @@ def parse_content(raw: RawFile, content: Content, max_file_bytes: int) -> Iterat
 
 
 def process(
-    article: RawArticle | Rejected, display: str, *, tone_style: ToneStyle = CANONICAL_STYLE
+    article: RawArticle | Rejected, display: str, *, tone_style: ToneStyle = CANONICAL_STYLE, mask_pii: bool = False
 ) -> dict[str, Any] | Rejected:
-    """One input through validation, normalisation (in ``tone_style``) and validation again.
+    """One input through validation, normalisation (in ``tone_style``, personal identifiers masked
+    when ``mask_pii``) and validation again.
 
     Returns the article record, or the input rejected with every problem.
     """
@@ -98,7 +99,7 @@ def process(
     problems = schema.validate("raw_article", record, display, article.line_of)
     if problems:
         return rejected(problems)
-    result = to_article(record, tone_style=tone_style)
+    result = to_article(record, tone_style=tone_style, mask_pii=mask_pii)
     problems = schema.validate("article", result, display, lambda pointer: article.line_of(_raw_pointer(pointer)))
     return rejected(problems) if problems else result
 
@@ -112,8 +113,9 @@ def process_files(
     files: Iterable[RawFile],
     *,
     tone_style: ToneStyle = CANONICAL_STYLE,
+    mask_pii: bool = False,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> Iterator[dict[str, Any] | Rejected]:
     """Every input of ``files`` (an article per text file, an object per JSON item), processed."""
     for raw, article in read_inputs(files, max_file_bytes=max_file_bytes):
-        yield process(article, printable(raw.display), tone_style=tone_style)
+        yield process(article, printable(raw.display), tone_style=tone_style, mask_pii=mask_pii)

@@ -95,7 +95,8 @@ class ShardPlan:
 class Shard:
     """A written shard: its file's checksum and size, its rows' part of the content hash
     (:func:`content_lines`, compact: a build holds every shard's), the duplicates it dropped,
-    and how many of its rows carry each repair and conflict code (:func:`code_counts`)."""
+    how many of its rows carry each repair and conflict code (:func:`code_counts`), and the
+    personal identifiers its rows hold, by kind (:func:`personal_data_counts`)."""
 
     plan: ShardPlan
     sha256: str
@@ -106,6 +107,7 @@ class Shard:
     duplicates: list[Duplicate]
     repairs: dict[str, int]
     conflicts: dict[str, int]
+    personal_data: dict[str, int]
 
 
 def plan_shards(ids: Mapping[str, pa.Array | pa.ChunkedArray], shard_rows: int) -> list[ShardPlan]:
@@ -185,6 +187,7 @@ def write_shard(plan: ShardPlan, spills: Sequence[SpillRange], staging: Path) ->
         duplicates,
         code_counts(data.column("source"), "repairs"),
         code_counts(data.column("source"), "conflicts"),
+        personal_data_counts(data.column("source")),
     )
 
 
@@ -201,6 +204,19 @@ def code_counts(source: pa.ChunkedArray, field: str) -> dict[str, int]:
     entries = pc.list_flatten(pc.struct_field(source, field))
     codes = pc.list_element(pc.split_pattern(entries, ": ", max_splits=1), 0)
     return {item["values"]: item["counts"] for item in pc.value_counts(codes).to_pylist()}
+
+
+def personal_data_counts(source: pa.ChunkedArray) -> dict[str, int]:
+    """The personal identifiers of the records of a ``source`` column, by kind (kinds with none left out).
+
+    >>> source = pa.chunked_array([pa.array([{"personal_data": {"phone": 2, "email": 0}},
+    ...                                      {"personal_data": {"phone": 1, "email": 0}}])])
+    >>> personal_data_counts(source)
+    {'phone': 3}
+    """
+    kinds = pc.struct_field(source, "personal_data")
+    totals = {field.name: pc.sum(pc.struct_field(kinds, field.name)).as_py() or 0 for field in kinds.type}
+    return {kind: total for kind, total in totals.items() if total}
 
 
 def release_memory() -> None:
