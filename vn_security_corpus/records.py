@@ -28,6 +28,7 @@ from .sources import (
     FileBytes,
     FileLines,
     RawFile,
+    ReadError,
     printable,
     read_contents,
 )
@@ -75,7 +76,11 @@ def parse_content(raw: RawFile, content: Content, max_file_bytes: int) -> Iterat
     if isinstance(content, FileBytes):
         yield from parse_bytes(content.data, name, display)
     elif isinstance(content, FileLines):
-        yield from parse_json_lines(content.lines, name, content.sha256, display, max_file_bytes)
+        try:
+            yield from parse_json_lines(content.lines, name, content.sha256, display, max_file_bytes)
+        except ReadError as error:  # the lines before it are inputs of their own, already given
+            fix = "check that the file can be read, or replace it"
+            yield Rejected(name, error.line, content.sha256, [Problem(display, error.line, error.message, fix=fix)])
     else:
         yield Rejected(name, None, content.sha256, [Problem(display, None, content.message, fix=content.fix)])
 
