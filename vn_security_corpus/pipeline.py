@@ -46,7 +46,15 @@ from .shards import (
     write_shard,
     write_spill,
 )
-from .sources import DEFAULT_MAX_FILE_BYTES, RawFile, RemoteFolder, find_raw_files, is_url, raw_location
+from .sources import (
+    DEFAULT_MAX_FILE_BYTES,
+    RawFile,
+    RemoteFolder,
+    find_raw_files,
+    is_url,
+    printable,
+    raw_location,
+)
 from .split import DEFAULT_SPLITS, assign_split, check_splits
 from .text import ToneStyle, check_tone_style
 
@@ -306,7 +314,10 @@ def _problems(rejected: Sequence[Rejected], records: int, raw_dir: object) -> li
     if not records:
         problems.append(
             Problem(
-                str(raw_dir), None, "no input became a record: there is nothing to publish", fix="fix the inputs above"
+                printable(str(raw_dir)),
+                None,
+                "no input became a record: there is nothing to publish",
+                fix="fix the inputs above",
             )
         )
     return problems

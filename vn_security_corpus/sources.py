@@ -481,8 +481,53 @@ def _is_utf8(name: str) -> bool:
 
 
 def printable(text: str) -> str:
-    """``text`` with undecodable file-name bytes (surrogate escapes) shown as U+FFFD."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    r"""A file name, path or URL as messages and the manifest record it: unambiguous and on one line.
+
+    An undecodable byte of a file name (a surrogate escape) is written ``\xNN``, a control character
+    (C0, DEL) ``\xNN`` too (they are below 0x80, undecodable bytes never are), and C1 controls, line
+    and paragraph separators (U+2028, U+2029), bidirectional controls and other surrogates ``\uNNNN``;
+    a backslash is doubled. So two names never print alike, and the name can be recovered.
+
+    >>> printable("tin\udcff.txt"), printable("tinÿ.txt"), printable("a\nb\x1b[31m.txt")
+    ('tin\\xff.txt', 'tinÿ.txt', 'a\\x0ab\\x1b[31m.txt')
+    >>> printable("C:\\tin\x85\u2028\u202e.txt")
+    'C:\\\\tin\\u0085\\u2028\\u202e.txt'
+    """
+    return _ESCAPED.sub(_escape, text) if _ESCAPED.search(text) else text
+
+
+# What printable() escapes: backslash, C0, DEL, C1, surrogates, U+2028/9 and the bidirectional controls.
+_ESCAPED = re.compile("[\\\\\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if char == "\\":
+        return "\\\\"
+    if 0xDC80 <= code <= 0xDCFF:  # the surrogate escape of an undecodable byte (os.fsdecode)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+
+
+def unprintable(text: str) -> str:
+    r"""The name that :func:`printable` wrote as ``text`` (its inverse).
+
+    >>> name = "C:\\a\udcfe\x85\n.txt"
+    >>> unprintable(printable(name)) == name
+    True
+    """
+    return _UNESCAPED.sub(_unescape, text)
+
+
+_UNESCAPED = re.compile(r"\\(?:\\|x([0-9a-f]{2})|u([0-9a-f]{4}))")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    if match.group(1):
+        code = int(match.group(1), 16)
+        return chr(code + 0xDC00 if code >= 0x80 else code)
+    return chr(int(match.group(2), 16)) if match.group(2) else "\\"
 
 
 def reason(error: BaseException) -> str:
