@@ -23,7 +23,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, TypeGuard
@@ -38,6 +38,7 @@ READ_AHEAD_FILES = 256
 _READ_AHEAD_BYTES = 1 << 20
 # At most this much of a URL folder's files is fetched ahead at once (the rest is read file by file).
 _FETCH_BYTES = 64 * 1024 * 1024
+_SCAN_BLOCK = 1 << 20  # scan_lines reads a file this much at a time
 # Never follow a link swapped in after the check, never block on a pipe (where the system has them).
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 # An fsspec URL: a protocol, then ``://`` (``s3://bucket/raw``, ``zip://raw::file:///data/corpus.zip``).
@@ -58,20 +59,24 @@ class FileBytes:
 class FileLines:
     """A JSON Lines file, read one line at a time: each line without its end, or None for a line
     over the size limit (skipped unread); ``sha256`` is the whole file's. The lines are those of the
-    bytes hashed (not what was appended since); a failure part-way raises :class:`ReadError`."""
+    bytes hashed (not what was appended since), from line ``first_line`` (a :class:`Part` of the file);
+    a failure part-way raises :class:`ReadError`."""
 
     lines: Iterator[bytes | None]
     sha256: str
+    first_line: int = 1
 
 
 @dataclass(frozen=True)
 class Refusal:
     """Why a raw file is not read: too large, a link out of the raw folder, not a regular file,
-    unreadable. ``sha256`` is None when the file was not read at all."""
+    unreadable. ``sha256`` is None when the file was not read at all; ``line``, the first line of the
+    :class:`Part` that could not be read."""
 
     message: str
     fix: str
     sha256: str | None = None
+    line: int | None = None
 
 
 Content = FileBytes | FileLines | Refusal
@@ -155,6 +160,22 @@ def raw_location(location: str | PathLike[str] | RemoteFolder) -> Path | RemoteF
 
 
 @dataclass(frozen=True, slots=True)
+class Part:
+    """A range of lines of a large JSON Lines file, read as a work item of its own (:func:`scan_lines`).
+
+    Its lines are those that start at an offset in ``[start, stop)``; ``start`` is the start of a line,
+    ``line`` its number in the file. ``size`` is how many bytes of the file were hashed (no byte past
+    them is read) and ``sha256`` their hash: the whole file's, as provenance records it.
+    """
+
+    start: int
+    stop: int
+    line: int
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
 class RawFile:
     """A raw file: the folder it is in and its name there (a light object: a build lists millions).
 
@@ -162,19 +183,21 @@ class RawFile:
     ``name`` is what provenance records and what files are sorted by. When ``confined``,
     a symbolic link must point inside ``folder`` (a raw folder never reads files elsewhere).
     ``size`` is as listed (for a symbolic link, its target's): for sharing out the work, not trusted.
+    ``part``, when set, is the range of lines of a JSON Lines file to read instead of all of it.
     """
 
     folder: Path | RemoteFolder
     name: str
     size: int = 0
     confined: bool = True
+    part: Part | None = None
 
     @classmethod
     def at(cls, path: Path) -> RawFile:
         """A file named on its own (e.g. on the command line): read wherever a link points.
 
         >>> RawFile.at(Path("raw/a.txt"))
-        RawFile(folder=PosixPath('raw'), name='a.txt', size=0, confined=False)
+        RawFile(folder=PosixPath('raw'), name='a.txt', size=0, confined=False, part=None)
         """
         return cls(path.parent, path.name, confined=False)
 
@@ -297,7 +320,7 @@ def _start_reading(files: Sequence[RawFile], max_bytes: int) -> dict[RawFile, by
     budget = _FETCH_BYTES
     for raw in files:
         if not isinstance(raw.folder, RemoteFolder):
-            _advise_reading(raw.path)
+            _advise_reading(raw.path, raw.part.start if raw.part else 0)
         elif raw.size <= min(max_bytes, budget) and not raw.name.lower().endswith(".jsonl"):
             remote.setdefault(raw.folder, []).append(raw)
             budget -= raw.size
@@ -313,8 +336,8 @@ def _start_reading(files: Sequence[RawFile], max_bytes: int) -> dict[RawFile, by
     return fetched
 
 
-def _advise_reading(path: Path) -> None:
-    """Ask the kernel to start reading the local file at ``path`` (without following a link)."""
+def _advise_reading(path: Path, offset: int = 0) -> None:
+    """Ask the kernel to start reading the local file at ``path`` from ``offset`` (without following a link)."""
     if not hasattr(os, "posix_fadvise"):
         return
     try:
@@ -322,7 +345,7 @@ def _advise_reading(path: Path) -> None:
     except OSError:
         return
     with contextlib.suppress(OSError):  # a pipe, say: nothing to read ahead
-        os.posix_fadvise(fd, 0, _READ_AHEAD_BYTES, os.POSIX_FADV_WILLNEED)
+        os.posix_fadvise(fd, offset, _READ_AHEAD_BYTES, os.POSIX_FADV_WILLNEED)
     os.close(fd)
 
 
@@ -336,7 +359,8 @@ def read_content(
     :class:`ReadError` from its lines.
 
     A ``.jsonl`` file is read line by line, so it may be of any size: ``max_bytes`` limits
-    each of its lines; it limits other files as a whole.
+    each of its lines; it limits other files as a whole. A file with a :class:`Part` gives
+    the lines of its part only.
 
     >>> raw = RawFile.at(Path(__file__).parent.parent / "raw" / "nosuch.txt")
     >>> next(read_content(raw)).message
@@ -350,7 +374,7 @@ def read_content(
     else:
         opened = _open_raw(raw, raw.folder)
     if isinstance(opened, Refusal):
-        yield opened
+        yield _of_part(opened, raw.part)
         return
     stream, size = opened
     try:
@@ -358,15 +382,30 @@ def read_content(
             content = _read(raw, stream, size, max_bytes)
         except Exception as error:  # whatever the storage raises: a CRC error, a network error, EIO
             content = Refusal(f"cannot be read: {reason(error)}", "check that the file can be read, or replace it")
-        yield content  # (a JSON Lines file's lines are read while the stream is open)
+        yield _of_part(content, raw.part) if isinstance(content, Refusal) else content
+        # (a JSON Lines file's lines are read while the stream is open)
     finally:
         with contextlib.suppress(Exception):
             stream.close()
 
 
+def _of_part(refusal: Refusal, part: Part | None) -> Refusal:
+    """A refusal to read a :class:`Part` of a file: it names the part's first line, and the file's hash."""
+    return refusal if part is None else replace(refusal, line=part.line, sha256=part.sha256)
+
+
 def _read(raw: RawFile, stream: BinaryIO, size: int, max_bytes: int) -> Content:
     """The content of raw file ``raw``, open as ``stream`` of ``size`` bytes (as its storage says)."""
     suffix = PurePosixPath(raw.name).suffix.lower()
+    if raw.part is not None:
+        part = raw.part
+        if size < part.size:
+            return Refusal(
+                f"the file changed while the build read it: {part.size:,} bytes when hashed, {size:,} now",
+                "build again once nothing writes to the file",
+            )
+        stream.seek(part.start)
+        return FileLines(_limited_lines(stream, max_bytes, part.line, part.start, part.stop), part.sha256, part.line)
     if suffix == ".jsonl":
         sha256, hashed = _sha256(stream)
         stream.seek(0)
@@ -435,6 +474,63 @@ def _open_remote(raw: RawFile, folder: RemoteFolder) -> tuple[BinaryIO, int] | R
     except Exception as error:  # gone since the listing, permissions, network: the storage's own errors
         return Refusal(f"cannot be opened: {reason(error)}", "check that the file exists and can be read")
     return stream, int(size) if size is not None else raw.size
+
+
+@dataclass(frozen=True)
+class LinesScan:
+    """What :func:`scan_lines` found: the file cut into parts, and its first line (at most
+    ``max_bytes + 1`` bytes, without its end), which says how the file is encoded."""
+
+    parts: list[RawFile]
+    first_line: bytes
+
+
+def scan_lines(raw: RawFile, part_bytes: int, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LinesScan | None:
+    """Cut JSON Lines file ``raw`` into parts of about ``part_bytes`` each, at line starts, in one pass that
+    also hashes the file and counts its lines: each part is read on its own (:func:`read_content`), and
+    gives the same lines, line numbers and hash as reading the whole file. None when the file cannot be
+    opened or read (reading it whole then says why).
+
+    >>> path = Path(__file__).parent.parent / "raw" / "000_815a394d8668fa3a.txt"  # (lines as JSON Lines' are)
+    >>> [(raw.part.start, raw.part.stop, raw.part.line) for raw in scan_lines(RawFile.at(path), 1000).parts]
+    [(0, 1228, 1), (1228, 3304, 8), (3304, 5626, 14), (5626, 5639, 20)]
+    """
+    opened = _open_remote(raw, raw.folder) if isinstance(raw.folder, RemoteFolder) else _open_raw(raw, raw.folder)
+    if isinstance(opened, Refusal):
+        return None
+    stream, _ = opened
+    digest, cuts, first_line = hashlib.sha256(), [(0, 1)], b""
+    offset = newlines = 0  # of the block's first byte; the line ends before it
+    target = part_bytes  # the next part starts at the first line start at or after this offset
+    try:
+        with stream:
+            if isinstance(raw.folder, Path) and hasattr(os, "posix_fadvise"):
+                with contextlib.suppress(OSError, ValueError):
+                    os.posix_fadvise(stream.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+            for block in iter(lambda: stream.read(_SCAN_BLOCK), b""):
+                digest.update(block)
+                if offset == 0 or (len(first_line) <= max_bytes and b"\n" not in first_line):
+                    first_line += block[: max_bytes + 1 - len(first_line)]
+                end = offset + len(block)
+                while target <= end:
+                    found = block.find(b"\n", max(target - 1 - offset, 0))
+                    if found < 0:
+                        break
+                    cut = offset + found + 1
+                    cuts.append((cut, 1 + newlines + block.count(b"\n", 0, found + 1)))
+                    target = cut + part_bytes
+                newlines += block.count(b"\n")
+                offset = end
+    except Exception:  # a CRC error, a network error: reading the file whole says why
+        return None
+    if len(cuts) > 1 and cuts[-1][0] == offset:
+        cuts.pop()  # the last line end is the file's end: no part after it
+    digest_hex = digest.hexdigest()
+    parts = [
+        replace(raw, size=stop - start, part=Part(start, stop, line, offset, digest_hex))
+        for (start, line), (stop, _) in zip(cuts, [*cuts[1:], (offset, 0)], strict=True)
+    ]
+    return LinesScan(parts, first_line.split(b"\n", 1)[0].rstrip(b"\r"))
 
 
 def _sha256(stream: BinaryIO, digest: Any = None) -> tuple[str, int]:
