@@ -509,7 +509,7 @@ def scan_lines(raw: RawFile, part_bytes: int, max_bytes: int = DEFAULT_MAX_FILE_
                     os.posix_fadvise(stream.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
             for block in iter(lambda: stream.read(_SCAN_BLOCK), b""):
                 digest.update(block)
-                if offset == 0 or (len(first_line) <= max_bytes and b"\n" not in first_line):
+                if len(first_line) <= max_bytes and b"\n" not in first_line:
                     first_line += block[: max_bytes + 1 - len(first_line)]
                 end = offset + len(block)
                 while target <= end:
