@@ -20,7 +20,7 @@ from vn_security_corpus import CorpusError, build
 from vn_security_corpus.formats import RawArticle, Rejected, parse_bytes, parse_text
 from vn_security_corpus.records import process, process_files, read_file_inputs, read_inputs
 from vn_security_corpus.repairs import repair_code
-from vn_security_corpus.sources import DEFAULT_MAX_FILE_BYTES, RawFile, find_raw_files
+from vn_security_corpus.sources import DEFAULT_MAX_FILE_BYTES, RawFile, find_raw_files, printable, unprintable
 
 from .conftest import RAW_FILES
 
@@ -181,8 +181,51 @@ def test_file_names_that_are_not_utf8_are_refused(raw_copy: Callable[..., Path],
         stream.write(ARTICLE)
     report = build(raw, tmp_path, "1.0.0", allow_invalid=True)
     (item,) = report.rejected
-    assert item.file == "bad\ufffd.txt" and item.problems[0].message == "the file name is not valid UTF-8"
+    assert item.file == "bad\\xff.txt" and item.problems[0].message == "the file name is not valid UTF-8"
     assert json.loads((report.path / "manifest.json").read_text(encoding="utf-8"))["rejected"][0]["file"] == item.file
+
+
+def test_names_differing_in_an_undecodable_byte_stay_apart(raw_copy: Callable[..., Path], tmp_path: Path) -> None:
+    raw = raw_copy()
+    for name in (b"bad\xff.txt", b"bad\xfe.txt", b"bad\\xff.txt"):  # the last one is valid: a backslash, x, f, f
+        with open(os.path.join(os.fsencode(raw), name), "wb") as stream:  # noqa: PTH118, PTH123
+            stream.write(ARTICLE)
+    report = build(raw, tmp_path, "1.0.0", allow_invalid=True)
+    manifest = json.loads((report.path / "manifest.json").read_text(encoding="utf-8"))
+    assert [item["file"] for item in manifest["rejected"]] == ["bad\\xfe.txt", "bad\\xff.txt"]
+    files = [row["file"] for row in manifest["inputs"]]
+    assert len(files) == len(set(files)) == len(RAW_FILES) + 3
+    named = sorted((name, unprintable(name)) for name in files if name.startswith("bad"))
+    assert named == [
+        ("bad\\\\xff.txt", "bad\\xff.txt"),
+        ("bad\\xfe.txt", "bad\udcfe.txt"),
+        ("bad\\xff.txt", "bad\udcff.txt"),
+    ]
+
+
+def test_control_characters_in_names_are_escaped_in_problems(tmp_path: Path) -> None:
+    names = {"new\nline.txt": "new\\x0aline.txt", "esc\x1b[31m.txt": "esc\\x1b[31m.txt", "c1\x85.txt": "c1\\u0085.txt"}
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    results = [result for result in process_files(find_raw_files(tmp_path)[0]) if isinstance(result, Rejected)]
+    assert sorted(result.file for result in results) == sorted(names.values())
+    assert sorted(result.problems[0].file for result in results) == sorted(f"{tmp_path}/{n}" for n in names.values())
+    done = subprocess.run(
+        [sys.executable, "-m", "vn_security_corpus", "validate", str(tmp_path)], capture_output=True, text=True
+    )
+    assert done.stderr.splitlines()[-1] == "3 inputs: 0 valid, 3 invalid"
+    assert "\x1b" not in done.stderr and len(done.stderr.splitlines()) == 4
+
+
+@given(st.text())
+@example("C:\\a\udcff\x85\n\u2028\\x41\u202e")
+def test_printable_names_are_reversible_and_free_of_control_characters(name: str) -> None:
+    shown = printable(name)
+    assert unprintable(shown) == name
+    controls = "\u2028\u2029\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    for char in shown:
+        code = ord(char)
+        assert code >= 0x20 and not 0x7F <= code <= 0x9F and not 0xD800 <= code <= 0xDFFF and char not in controls
 
 
 def test_validate_prints_one_line_per_problem_and_no_traceback(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import pytest
 from vn_security_corpus import build
 from vn_security_corpus.cli import main, safe_display
 from vn_security_corpus.errors import ConfigError
+from vn_security_corpus.sources import printable
 
 from .conftest import RAW_DIR, RAW_FILES, write_corpus
 
@@ -186,7 +187,7 @@ def test_the_library_refuses_the_split_name_all(tmp_path: Path) -> None:
 def test_safe_display_escapes_what_could_break_a_line_or_drive_a_terminal() -> None:
     unsafe = "a\nb\rc\td\x1b[31me\x07f\x7fg\x85h\x9bi\u2028j\u2029k\u202el\u2066m\u200fn\udcffo"
     assert safe_display(unsafe) == (
-        "a\\nb\\rc\\td\\x1b[31me\\x07f\\x7fg\\x85h\\x9bi\\u2028j\\u2029k\\u202el\\u2066m\\u200fn\\udcffo"
+        "a\\x0ab\\x0dc\\x09d\\x1b[31me\\x07f\\x7fg\\u0085h\\u009bi\\u2028j\\u2029k\\u202el\\u2066m\\u200fn\\xffo"
     )
     assert safe_display("Thanh Hóa – “An ninh” 100%") == "Thanh Hóa – “An ninh” 100%"
 
@@ -208,14 +209,16 @@ def test_file_names_with_controls_print_escaped_one_line_per_problem(
     assert out == "" and "\x1b" not in err and "\r" not in err
     assert (
         lines[0]
-        == f"{raw}/sub\\nfolder: skipped: a folder (raw files are read from the top level of the raw folder only)"
+        == f"{raw}/sub\\x0afolder: skipped: a folder (raw files are read from the top level of the raw folder only)"
     )
     assert lines[-1] == "3 inputs: 0 valid, 3 invalid" and len(lines) == 1 + 3 + 1
     assert {line.split(":1: ")[0] for line in lines[1:-1]} == {f"{raw}/{safe_display(name)}" for name in NASTY_NAMES}
 
     assert run(["validate", str(raw), "--json"]) == 1
     out, _ = capsys.readouterr()
-    assert "\x1b" not in out and {p["file"] for p in json.loads(out)["problems"]} == {f"{raw}/{n}" for n in NASTY_NAMES}
+    assert "\x1b" not in out and {p["file"] for p in json.loads(out)["problems"]} == {
+        f"{raw}/{printable(n)}" for n in NASTY_NAMES
+    }
 
 
 def test_build_prints_escaped_names_and_paths(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from .engine import ENGINES, default_jobs
 from .errors import ConfigError, CorpusError, InvalidInputError, Problem, RewriteWarning
 from .normalise import CANONICAL_STYLE
 from .release import DEFAULT_SHARD_ROWS, MANIFEST, check_version
-from .sources import DEFAULT_MAX_FILE_BYTES, RawFile, RemoteFolder, is_url, raw_location
+from .sources import DEFAULT_MAX_FILE_BYTES, RawFile, RemoteFolder, is_url, printable, raw_location
 from .split import DEFAULT_SPLITS, parse_splits
 from .text import TONE_STYLES, ToneStyle
 
@@ -52,31 +52,21 @@ JOBS_PER_CORE = 4  # --jobs above this many per core only adds memory: refused
 _TONE_HELP = "tone marks on oa/oe/uy: traditional (hòa, thủy) or new (hoà, thuỷ); default: traditional"
 _SPLITS_TEXT = ",".join(f"{name}={ratio:g}" for name, ratio in DEFAULT_SPLITS.items())
 
-# What must never reach a terminal raw: C0 and C1 controls and DEL (line ends, escape sequences), the
-# line and paragraph separators, bidirectional controls (they reorder what follows), lone surrogates
-# (undecodable bytes of a file name).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _UNSAFE_IN_JSON = re.compile(
     "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )  # (JSON escapes C0)
 
 
 def safe_display(text: object) -> str:
-    """``text`` as one line that is safe to print on a terminal: line ends, escape sequences,
-    separators and bidirectional controls written as Python escapes; everything else as is.
+    r"""``text`` as one line that is safe to print on a terminal: controls (line ends, escape
+    sequences), line and paragraph separators, bidirectional controls and lone surrogates escaped
+    as the library writes file names (:func:`~vn_security_corpus.sources.printable`); backslashes
+    are left as they are, so a name the library already escaped is not escaped twice.
 
-    >>> print(safe_display("raw/a\\nb.txt: \\x1b[31mred\\u202e, Thủy"))
-    raw/a\\nb.txt: \\x1b[31mred\\u202e, Thủy
+    >>> print(safe_display("raw/a\nb.txt: \x1b[31mred\u202e, Thủy"))
+    raw/a\x0ab.txt: \x1b[31mred\u202e, Thủy
     """
-    return _UNSAFE.sub(_escape, str(text))
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    if char in _NAMED_ESCAPES:
-        return _NAMED_ESCAPES[char]
-    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+    return printable(str(text), backslashes=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

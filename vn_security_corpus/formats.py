@@ -89,10 +89,11 @@ class Rejected:
 
 
 def parse_json_lines(
-    lines: Iterable[bytes | None], name: str, sha256: str, display: str, max_bytes: int
+    lines: Iterable[bytes | None], name: str, sha256: str, display: str, max_bytes: int, first_line: int = 1
 ) -> Iterator[RawArticle | Rejected]:
     """Each object of a JSON Lines file (JSON Lines is UTF-8), given its ``lines`` without their
-    ends (None: a line over ``max_bytes``, not read); ``sha256`` is the whole file's.
+    ends (None: a line over ``max_bytes``, not read), from line ``first_line`` on (each line is an
+    input of its own, so a file may be read in parts); ``sha256`` is the whole file's.
 
     >>> [a.record["title"] for a in parse_json_lines([b'{"title": "T"}', b"", b"[]"], "a.jsonl", "0", "a.jsonl", 99)
     ...  if isinstance(a, RawArticle)]
@@ -102,7 +103,7 @@ def parse_json_lines(
     def reject(line: int | None, message: str, fix: str) -> Rejected:
         return Rejected(name, line, sha256, [Problem(display, line, message, fix=fix)])
 
-    for number, line in enumerate(lines, 1):
+    for number, line in enumerate(lines, first_line):
         if line is None:
             yield reject(
                 number,
@@ -112,7 +113,7 @@ def parse_json_lines(
             continue
         repairs = []
         if number == 1:
-            if b"\x00" in line or line.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            if looks_utf16(line):
                 yield reject(1, "a JSON Lines file that is not UTF-8 (it looks like UTF-16)", "save it as UTF-8")
                 return
             if line.startswith(codecs.BOM_UTF8):
@@ -134,6 +135,16 @@ def parse_json_lines(
             lines=True,
             first_line=number,
         )
+
+
+def looks_utf16(first_line: bytes) -> bool:
+    """Whether the first line of a JSON Lines file shows it is not UTF-8 but UTF-16 (then the whole
+    file is one rejected input, not one per line).
+
+    >>> looks_utf16('{"a": 1}'.encode("utf-16")), looks_utf16(b'{"a": 1}')
+    (True, False)
+    """
+    return b"\x00" in first_line or first_line.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
 
 
 def parse_bytes(data: bytes, name: str, display: str, suffix: str | None = None) -> Iterator[RawArticle | Rejected]:

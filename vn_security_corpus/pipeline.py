@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from os import PathLike
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pyarrow as pa
@@ -32,7 +32,7 @@ from .errors import ConfigError, InvalidInputError, Problem
 from .formats import Rejected
 from .normalise import CANONICAL_STYLE
 from .publish import commit_release, staging_area
-from .records import process_files
+from .records import json_lines_parts, no_input, process_files
 from .release import DEFAULT_SHARD_ROWS, check_version
 from .shards import (
     Shard,
@@ -46,7 +46,15 @@ from .shards import (
     write_shard,
     write_spill,
 )
-from .sources import DEFAULT_MAX_FILE_BYTES, RawFile, RemoteFolder, find_raw_files, is_url, raw_location
+from .sources import (
+    DEFAULT_MAX_FILE_BYTES,
+    RawFile,
+    RemoteFolder,
+    find_raw_files,
+    is_url,
+    printable,
+    raw_location,
+)
 from .split import DEFAULT_SPLITS, assign_split, check_splits
 from .text import ToneStyle, check_tone_style
 
@@ -145,10 +153,16 @@ def process_chunk(chunk: Chunk) -> ChunkResult:
             write_spill(table, chunk.spill(split))
             ids[split] = table.column("id").combine_chunks()
             del table
-    files = pa.table({"file": list(inputs), "sha256": pa.array(list(inputs.values()), pa.string())})
+    files = _inputs_table(list(inputs), list(inputs.values()))
     del records, by_split
     release_memory()
     return ChunkResult(len(chunk.files), {split: chunk.spill(split) for split in ids}, ids, rejected, files)
+
+
+def _inputs_table(files: list[str], sha256: list[str | None]) -> pa.Table:
+    """Raw files and their SHA-256 (null: not read), typed even when there are none (a part of a file
+    that holds only blank lines)."""
+    return pa.table({"file": pa.array(files, pa.string()), "sha256": pa.array(sha256, pa.string())})
 
 
 @contextmanager
@@ -181,7 +195,10 @@ def write_shard_task(task: ShardTask) -> Shard:
 
 
 def chunk_files(files: Sequence[RawFile], options: BuildOptions, spill_dir: Path) -> list[Chunk]:
-    """``files`` in chunks of about :data:`CHUNK_BYTES` (a large file makes a chunk of its own).
+    """``files`` in chunks of about :data:`CHUNK_BYTES` (a large file makes a chunk of its own). A JSON
+    Lines file larger than that is cut into parts of about :data:`CHUNK_BYTES` of lines, each a chunk of
+    its own, so that a worker never holds more than a chunk's records (this reads the file once, to
+    hash it and find where its lines start: see :func:`~vn_security_corpus.records.json_lines_parts`).
 
     >>> raw = [RawFile.at(p) for p in sorted((Path(__file__).parent.parent / "raw").iterdir())]
     >>> [len(chunk.files) for chunk in chunk_files(raw * 3, BuildOptions({}, "traditional", 1), Path("/x"))]
@@ -189,13 +206,41 @@ def chunk_files(files: Sequence[RawFile], options: BuildOptions, spill_dir: Path
     """
     chunks: list[list[RawFile]] = [[]]
     size = 0
-    for raw in files:
+    for raw in _parts(files, options.max_file_bytes):
         if chunks[-1] and (size + raw.size > CHUNK_BYTES or len(chunks[-1]) >= CHUNK_FILES):
             chunks.append([])
             size = 0
         chunks[-1].append(raw)
         size += raw.size
     return [Chunk(tuple(part), options, spill_dir, index) for index, part in enumerate(chunks) if part]
+
+
+def _parts(files: Iterable[RawFile], max_file_bytes: int) -> Iterator[RawFile]:
+    """``files``, each JSON Lines file larger than :data:`CHUNK_BYTES` cut into parts of about that size."""
+    for raw in files:
+        if raw.size > CHUNK_BYTES and raw.part is None and PurePosixPath(raw.name).suffix.lower() == ".jsonl":
+            yield from json_lines_parts(raw, CHUNK_BYTES, max_file_bytes)
+        else:
+            yield raw
+
+
+def _unread_files(chunks: Sequence[Chunk], results: Sequence[ChunkResult]) -> list[Rejected]:
+    """The files cut into parts of which no part held an input (only blank lines, say): each is
+    rejected as a whole, as it is when it is read whole."""
+    parts = {printable(raw.name): raw for chunk in chunks for raw in chunk.files if raw.part and raw.part.start == 0}
+    if parts:
+        for result in results:
+            for name in result.inputs.column("file").to_pylist():
+                parts.pop(name, None)
+    return [no_input(raw, raw.part.sha256 if raw.part else None) for raw in parts.values()]
+
+
+def _raw_files(results: Sequence[ChunkResult], unread: Sequence[Rejected]) -> list[dict[str, str | None]]:
+    """The manifest's ``inputs``: every raw file read, once (a file cut into parts is read by several
+    chunks), with its SHA-256, sorted by name."""
+    extra = _inputs_table([r.file for r in unread], [r.sha256 for r in unread])
+    rows = pa.concat_tables([*(result.inputs for result in results), extra]).sort_by("file").to_pylist()
+    return [row for index, row in enumerate(rows) if index == 0 or row["file"] != rows[index - 1]["file"]]
 
 
 def build(
@@ -265,16 +310,19 @@ def build(
         if engine == "local" and len(chunks) == 1:
             jobs = 1  # one chunk of work: starting worker processes would cost more than the work
         with engine_for(engine, jobs, ray_address) as workers:  # the workers end with the two stages
-            results = list(_map_chunks(workers, chunks, len(files), progress))
+            results = list(_map_chunks(workers, chunks, sum(len(chunk.files) for chunk in chunks), progress))
+            unread = _unread_files(chunks, results)
             del chunks, files  # the file list grows with the corpus: only the results are needed now
-            rejected = sorted((r for result in results for r in result.rejected), key=lambda r: (r.file, r.line or 0))
+            rejected = sorted(
+                [*(r for result in results for r in result.rejected), *unread], key=lambda r: (r.file, r.line or 0)
+            )
             records = sum(result.records for result in results)
             if rejected and (not allow_invalid or not records):
                 raise InvalidInputError(_problems(rejected, records, raw_dir))
             shards = list(_map_shards(workers, _shard_tasks(results, options, shard_rows, staging), progress))
         shutil.rmtree(spill_dir)
         duplicates = sorted((d for shard in shards for d in shard.duplicates), key=lambda d: (d.file, d.line))
-        raw_files = pa.concat_tables([result.inputs for result in results]).sort_by("file").to_pylist()
+        raw_files = _raw_files(results, unread)
         build_info = {
             "settings": {"splits": options.splits, "tone_style": tone_style, "mask_pii": mask_pii},
             "counts": {
@@ -329,7 +377,10 @@ def _problems(rejected: Sequence[Rejected], records: int, raw_dir: object) -> li
     if not records:
         problems.append(
             Problem(
-                str(raw_dir), None, "no input became a record: there is nothing to publish", fix="fix the inputs above"
+                printable(str(raw_dir)),
+                None,
+                "no input became a record: there is nothing to publish",
+                fix="fix the inputs above",
             )
         )
     return problems

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from . import schema
 from .errors import Problem
-from .formats import RawArticle, Rejected, parse_bytes, parse_json_lines
+from .formats import RawArticle, Rejected, looks_utf16, parse_bytes, parse_json_lines
 from .normalise import CANONICAL_STYLE, to_article
 from .sources import (
     DEFAULT_MAX_FILE_BYTES,
@@ -28,8 +29,10 @@ from .sources import (
     FileBytes,
     FileLines,
     RawFile,
+    ReadError,
     printable,
     read_contents,
+    scan_lines,
 )
 from .text import ToneStyle
 
@@ -41,22 +44,44 @@ def read_inputs(
     files: Iterable[RawFile], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, ahead: int = READ_AHEAD_FILES
 ) -> Iterator[tuple[RawFile, RawArticle | Rejected]]:
     """Every input of ``files`` as a raw record, or rejected (a file that yields no input at all
-    is rejected too, so that every file is accounted for)."""
+    is rejected too, so that every file is accounted for; a part of a file that yields none is not:
+    whether any part of the file did is for the one who read them all to say, with :func:`no_input`)."""
     for raw, content in read_contents(files, max_bytes=max_file_bytes, ahead=ahead):
         empty = True
         for article in parse_content(raw, content, max_file_bytes):
             empty = False
             yield raw, article
-        if empty:
-            yield raw, _no_input(raw, content)
+        if empty and raw.part is None:
+            sha256 = hashlib.sha256(content.data).hexdigest() if isinstance(content, FileBytes) else content.sha256
+            yield raw, no_input(raw, sha256)
 
 
-def _no_input(raw: RawFile, content: Content) -> Rejected:
+def no_input(raw: RawFile, sha256: str | None) -> Rejected:
     """A file that holds no input: an empty JSON list, a JSON Lines file of blank lines."""
-    sha256 = hashlib.sha256(content.data).hexdigest() if isinstance(content, FileBytes) else content.sha256
     message = "the file holds no article (an empty JSON list, or only blank lines)"
     problem = Problem(printable(raw.display), None, message, fix="remove the file, or write articles into it")
     return Rejected(printable(raw.name), None, sha256, [problem])
+
+
+def json_lines_parts(raw: RawFile, part_bytes: int, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[RawFile]:
+    """JSON Lines file ``raw`` as parts of about ``part_bytes`` (:func:`~vn_security_corpus.sources.scan_lines`),
+    whose inputs, read part by part, are those of the whole file: the same lines, line numbers and hash.
+    A file that looks like UTF-16 is one part (it is rejected as a whole); one that cannot be read is
+    left whole (reading it says why).
+
+    >>> from pathlib import Path
+    >>> raw = RawFile.at(Path(__file__).parent.parent / "raw" / "000_815a394d8668fa3a.txt")
+    >>> [(raw.part.line, raw.part.start, raw.size) for raw in json_lines_parts(raw, 2000) if raw.part]
+    [(1, 0, 3304), (14, 3304, 2322), (20, 5626, 13)]
+    """
+    scan = scan_lines(raw, part_bytes, max_file_bytes)
+    if scan is None:
+        return [raw]
+    if len(scan.parts) > 1 and len(scan.first_line) <= max_file_bytes and looks_utf16(scan.first_line):
+        whole = scan.parts[0].part
+        assert whole is not None
+        return [replace(scan.parts[0], size=whole.size, part=replace(whole, stop=whole.size))]
+    return scan.parts
 
 
 def read_file_inputs(raw: RawFile, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[RawArticle | Rejected]:
@@ -75,9 +100,16 @@ def parse_content(raw: RawFile, content: Content, max_file_bytes: int) -> Iterat
     if isinstance(content, FileBytes):
         yield from parse_bytes(content.data, name, display)
     elif isinstance(content, FileLines):
-        yield from parse_json_lines(content.lines, name, content.sha256, display, max_file_bytes)
+        try:
+            yield from parse_json_lines(
+                content.lines, name, content.sha256, display, max_file_bytes, content.first_line
+            )
+        except ReadError as error:  # the lines before it are inputs of their own, already given
+            fix = "check that the file can be read, or replace it"
+            yield Rejected(name, error.line, content.sha256, [Problem(display, error.line, error.message, fix=fix)])
     else:
-        yield Rejected(name, None, content.sha256, [Problem(display, None, content.message, fix=content.fix)])
+        problem = Problem(display, content.line, content.message, fix=content.fix)
+        yield Rejected(name, content.line, content.sha256, [problem])
 
 
 def process(

@@ -23,7 +23,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, TypeGuard
@@ -38,11 +38,13 @@ READ_AHEAD_FILES = 256
 _READ_AHEAD_BYTES = 1 << 20
 # At most this much of a URL folder's files is fetched ahead at once (the rest is read file by file).
 _FETCH_BYTES = 64 * 1024 * 1024
+_SCAN_BLOCK = 1 << 20  # scan_lines reads a file this much at a time
 # Never follow a link swapped in after the check, never block on a pipe (where the system has them).
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 # An fsspec URL: a protocol, then ``://`` (``s3://bucket/raw``, ``zip://raw::file:///data/corpus.zip``).
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]+://")
 _SKIPPED_FOLDER = "skipped: a folder (raw files are read from the top level of the raw folder only)"
+_REASON_CHARS = 300  # a foreign error's message is cut there: a message is one line
 _SIZE_FIX = "split it into smaller files, or raise the limit (build --max-file-bytes N, max_file_bytes=N)"
 
 
@@ -56,23 +58,38 @@ class FileBytes:
 @dataclass(frozen=True)
 class FileLines:
     """A JSON Lines file, read one line at a time: each line without its end, or None for a line
-    over the size limit (skipped unread); ``sha256`` is the whole file's."""
+    over the size limit (skipped unread); ``sha256`` is the whole file's. The lines are those of the
+    bytes hashed (not what was appended since), from line ``first_line`` (a :class:`Part` of the file);
+    a failure part-way raises :class:`ReadError`."""
 
     lines: Iterator[bytes | None]
     sha256: str
+    first_line: int = 1
 
 
 @dataclass(frozen=True)
 class Refusal:
     """Why a raw file is not read: too large, a link out of the raw folder, not a regular file,
-    unreadable. ``sha256`` is None when the file was not read at all."""
+    unreadable. ``sha256`` is None when the file was not read at all; ``line``, the first line of the
+    :class:`Part` that could not be read."""
 
     message: str
     fix: str
     sha256: str | None = None
+    line: int | None = None
 
 
 Content = FileBytes | FileLines | Refusal
+
+
+class ReadError(Exception):
+    """Raised by :attr:`FileLines.lines` when the file stops being readable part-way (an archive's
+    CRC error, a network error): ``line`` is the first line not read, ``message`` says why."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -113,8 +130,8 @@ def _filesystem(url: str) -> tuple[Any, str]:
         raise ConfigError(f"{url}: {error} (pip install it beside vn-security-corpus)") from None
     except ValueError as error:  # "Protocol not known: …"
         raise ConfigError(f"{url}: {error}; give a folder, or a URL fsspec knows (s3://, gs://, zip://…)") from None
-    except OSError as error:  # a zip:// URL's archive that is not there
-        raise ConfigError(f"{url}: cannot be opened: {error}") from None
+    except Exception as error:  # an archive that is not there or not one (zip:// over a text file), …
+        raise ConfigError(f"{printable(url)}: cannot be opened: {reason(error)}") from None
     return filesystem, str(root).rstrip("/")
 
 
@@ -143,26 +160,44 @@ def raw_location(location: str | PathLike[str] | RemoteFolder) -> Path | RemoteF
 
 
 @dataclass(frozen=True, slots=True)
+class Part:
+    """A range of lines of a large JSON Lines file, read as a work item of its own (:func:`scan_lines`).
+
+    Its lines are those that start at an offset in ``[start, stop)``; ``start`` is the start of a line,
+    ``line`` its number in the file. ``size`` is how many bytes of the file were hashed (no byte past
+    them is read) and ``sha256`` their hash: the whole file's, as provenance records it.
+    """
+
+    start: int
+    stop: int
+    line: int
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
 class RawFile:
     """A raw file: the folder it is in and its name there (a light object: a build lists millions).
 
     ``folder`` is a local folder or a :class:`RemoteFolder`.
     ``name`` is what provenance records and what files are sorted by. When ``confined``,
     a symbolic link must point inside ``folder`` (a raw folder never reads files elsewhere).
-    ``size`` is as listed (a link's own size): for sharing out the work, not trusted.
+    ``size`` is as listed (for a symbolic link, its target's): for sharing out the work, not trusted.
+    ``part``, when set, is the range of lines of a JSON Lines file to read instead of all of it.
     """
 
     folder: Path | RemoteFolder
     name: str
     size: int = 0
     confined: bool = True
+    part: Part | None = None
 
     @classmethod
     def at(cls, path: Path) -> RawFile:
         """A file named on its own (e.g. on the command line): read wherever a link points.
 
         >>> RawFile.at(Path("raw/a.txt"))
-        RawFile(folder=PosixPath('raw'), name='a.txt', size=0, confined=False)
+        RawFile(folder=PosixPath('raw'), name='a.txt', size=0, confined=False, part=None)
         """
         return cls(path.parent, path.name, confined=False)
 
@@ -192,35 +227,65 @@ def find_raw_files(raw_dir: Path | RemoteFolder) -> tuple[list[RawFile], list[st
     if isinstance(raw_dir, RemoteFolder):
         return _find_remote_files(raw_dir)
     files, notices = [], []
-    with os.scandir(raw_dir) as entries:
-        for entry in entries:
-            if entry.is_dir():
-                notices.append(f"{raw_dir / entry.name}: {_SKIPPED_FOLDER}")
-            elif entry.is_file() or entry.is_symlink():
-                files.append(RawFile(raw_dir, entry.name, entry.stat(follow_symlinks=False).st_size))
-            else:
-                notices.append(f"{raw_dir / entry.name}: skipped: not a regular file (a pipe, socket or device)")
+    try:
+        with os.scandir(raw_dir) as entries:
+            for entry in entries:
+                skipped = _skipped(entry)
+                if skipped:
+                    notices.append(f"{printable(str(raw_dir / entry.name))}: {skipped}")
+                else:
+                    files.append(RawFile(raw_dir, entry.name, _listed_size(entry)))
+    except OSError as error:  # not a folder, permissions
+        raise ConfigError(f"{printable(str(raw_dir))}: the raw folder cannot be listed: {reason(error)}") from None
     return sorted(files, key=lambda raw: raw.name), sorted(notices)
+
+
+def _skipped(entry: os.DirEntry[str]) -> str | None:
+    """Why a raw folder's entry is not read (a folder, a pipe, …), or None when it is a file to read.
+    A symbolic link that leads nowhere (a loop, a missing target) is a file to read: reading it says why not."""
+    try:
+        if entry.is_dir():
+            return _SKIPPED_FOLDER
+        if entry.is_file() or entry.is_symlink():
+            return None
+    except OSError:  # a link in a loop: "too many levels of symbolic links"
+        return None
+    return "skipped: not a regular file (a pipe, socket or device)"
+
+
+def _listed_size(entry: os.DirEntry[str]) -> int:
+    """The size of a file as listed (what a symbolic link points to, where that can be found), to share out work."""
+    try:
+        return entry.stat().st_size if entry.is_symlink() else entry.stat(follow_symlinks=False).st_size
+    except OSError:
+        try:
+            return entry.stat(follow_symlinks=False).st_size
+        except OSError:
+            return 0
 
 
 def _find_remote_files(folder: RemoteFolder) -> tuple[list[RawFile], list[str]]:
     """:func:`find_raw_files` of a folder given by URL; sizes are as listed."""
     filesystem, root = folder.filesystem()
+    url = printable(folder.url)
     try:
-        if not filesystem.isdir(root):
-            raise ConfigError(f"{folder.url}: the raw folder does not exist or is not a folder")
-        entries = filesystem.ls(root, detail=True)
-    except OSError as error:  # permissions, network
-        raise ConfigError(f"{folder.url}: the raw folder cannot be listed: {error}") from None
+        kind = filesystem.info(root).get("type")
+        entries = filesystem.ls(root, detail=True) if kind == "directory" else []
+    except FileNotFoundError:
+        kind = None
+    except Exception as error:  # permissions, network, offline mode, a corrupt archive: the storage's own errors
+        raise ConfigError(f"{url}: the raw folder cannot be listed: {reason(error)}") from None
+    if kind != "directory":
+        raise ConfigError(f"{url}: the raw folder does not exist or is not a folder")
     files, notices = [], []
     for entry in entries:
         name = PurePosixPath(entry["name"]).name
         if entry["type"] == "file":
             files.append(RawFile(folder, name, int(entry.get("size") or 0)))
         elif entry["type"] == "directory":
-            notices.append(f"{folder.display(name)}: {_SKIPPED_FOLDER}")
+            notices.append(f"{printable(folder.display(name))}: {_SKIPPED_FOLDER}")
         else:
-            notices.append(f"{folder.display(name)}: skipped: not a regular file ({entry['type']})")
+            notices.append(f"{printable(folder.display(name))}: skipped: not a regular file ({entry['type']})")
     return sorted(files, key=lambda raw: raw.name), sorted(notices)
 
 
@@ -255,7 +320,7 @@ def _start_reading(files: Sequence[RawFile], max_bytes: int) -> dict[RawFile, by
     budget = _FETCH_BYTES
     for raw in files:
         if not isinstance(raw.folder, RemoteFolder):
-            _advise_reading(raw.path)
+            _advise_reading(raw.path, raw.part.start if raw.part else 0)
         elif raw.size <= min(max_bytes, budget) and not raw.name.lower().endswith(".jsonl"):
             remote.setdefault(raw.folder, []).append(raw)
             budget -= raw.size
@@ -271,8 +336,8 @@ def _start_reading(files: Sequence[RawFile], max_bytes: int) -> dict[RawFile, by
     return fetched
 
 
-def _advise_reading(path: Path) -> None:
-    """Ask the kernel to start reading the local file at ``path`` (without following a link)."""
+def _advise_reading(path: Path, offset: int = 0) -> None:
+    """Ask the kernel to start reading the local file at ``path`` from ``offset`` (without following a link)."""
     if not hasattr(os, "posix_fadvise"):
         return
     try:
@@ -280,7 +345,7 @@ def _advise_reading(path: Path) -> None:
     except OSError:
         return
     with contextlib.suppress(OSError):  # a pipe, say: nothing to read ahead
-        os.posix_fadvise(fd, 0, _READ_AHEAD_BYTES, os.POSIX_FADV_WILLNEED)
+        os.posix_fadvise(fd, offset, _READ_AHEAD_BYTES, os.POSIX_FADV_WILLNEED)
     os.close(fd)
 
 
@@ -289,10 +354,13 @@ def read_content(
 ) -> Iterator[Content]:
     """The content of one raw file, as one item (a generator, so that a JSON Lines file stays open
     while its lines are read); ``data``, the file's bytes if they were already fetched. Never raises
-    for a file that cannot or must not be read: that is a :class:`Refusal`.
+    for a file that cannot or must not be read: that is a :class:`Refusal`, whatever the error of the
+    storage (a corrupt archive member, a network error); a JSON Lines file that fails part-way raises
+    :class:`ReadError` from its lines.
 
     A ``.jsonl`` file is read line by line, so it may be of any size: ``max_bytes`` limits
-    each of its lines; it limits other files as a whole.
+    each of its lines; it limits other files as a whole. A file with a :class:`Part` gives
+    the lines of its part only.
 
     >>> raw = RawFile.at(Path(__file__).parent.parent / "raw" / "nosuch.txt")
     >>> next(read_content(raw)).message
@@ -306,32 +374,63 @@ def read_content(
     else:
         opened = _open_raw(raw, raw.folder)
     if isinstance(opened, Refusal):
-        yield opened
+        yield _of_part(opened, raw.part)
         return
     stream, size = opened
+    try:
+        try:
+            content = _read(raw, stream, size, max_bytes)
+        except Exception as error:  # whatever the storage raises: a CRC error, a network error, EIO
+            content = Refusal(f"cannot be read: {reason(error)}", "check that the file can be read, or replace it")
+        yield _of_part(content, raw.part) if isinstance(content, Refusal) else content
+        # (a JSON Lines file's lines are read while the stream is open)
+    finally:
+        with contextlib.suppress(Exception):
+            stream.close()
+
+
+def _of_part(refusal: Refusal, part: Part | None) -> Refusal:
+    """A refusal to read a :class:`Part` of a file: it names the part's first line, and the file's hash."""
+    return refusal if part is None else replace(refusal, line=part.line, sha256=part.sha256)
+
+
+def _read(raw: RawFile, stream: BinaryIO, size: int, max_bytes: int) -> Content:
+    """The content of raw file ``raw``, open as ``stream`` of ``size`` bytes (as its storage says)."""
     suffix = PurePosixPath(raw.name).suffix.lower()
-    with stream:
-        if suffix == ".jsonl":
-            sha256 = _sha256(stream)
-            stream.seek(0)
-            yield FileLines(_limited_lines(stream, max_bytes), sha256)
-            return
-        data = stream.read() if size <= max_bytes else b""  # (read(max_bytes) would allocate them all)
-        if size <= max_bytes and len(data) <= max_bytes:  # (it may have grown meanwhile)
-            yield FileBytes(data)
-            return
-        size = max(size, len(data))
-        digest = _sha256(stream, hashlib.sha256(data))
+    if raw.part is not None:
+        part = raw.part
+        if size < part.size:
+            return Refusal(
+                f"the file changed while the build read it: {part.size:,} bytes when hashed, {size:,} now",
+                "build again once nothing writes to the file",
+            )
+        stream.seek(part.start)
+        return FileLines(_limited_lines(stream, max_bytes, part.line, part.start, part.stop), part.sha256, part.line)
+    if suffix == ".jsonl":
+        sha256, hashed = _sha256(stream)
+        stream.seek(0)
+        return FileLines(_limited_lines(stream, max_bytes, 1, 0, hashed), sha256)
+    data = stream.read() if size <= max_bytes else b""  # (read(max_bytes) would allocate them all)
+    if size <= max_bytes and len(data) <= max_bytes:  # (it may have grown meanwhile)
+        return FileBytes(data)
+    rest, hashed = _sha256(stream, hashlib.sha256(data))
+    size = max(size, len(data) + hashed)
     what, limit = ("the JSON input", "JSON size limit") if suffix == ".json" else ("the file", "size limit")
-    yield Refusal(f"{what} is {size:,} bytes, over the {limit} of {max_bytes:,} bytes", _SIZE_FIX, digest)
+    return Refusal(f"{what} is {size:,} bytes, over the {limit} of {max_bytes:,} bytes", _SIZE_FIX, rest)
+
+
+_LOOP = Refusal(
+    "a symbolic link loop: following the link leads back to it, never to a file",
+    "remove the link, or point it at a file",
+)
 
 
 def _open_raw(raw: RawFile, folder: Path) -> tuple[BinaryIO, int] | Refusal:
     """File ``raw`` of local ``folder`` open for reading, and its size; or why it is refused: a file name
-    that is not UTF-8, a symbolic link out of the raw folder, not a regular file, or unreadable.
+    that is not UTF-8, a symbolic link out of the raw folder or in a loop, not a regular file, or unreadable.
     A link is found by the open refusing to follow it, so a plain file costs one system call."""
     path = raw.path
-    if printable(raw.name) != raw.name:
+    if not _is_utf8(raw.name):
         return Refusal("the file name is not valid UTF-8", "rename the file")
     try:
         try:
@@ -339,16 +438,24 @@ def _open_raw(raw: RawFile, folder: Path) -> tuple[BinaryIO, int] | Refusal:
         except OSError as error:
             if error.errno != errno.ELOOP or not path.is_symlink():
                 raise
-            target = path.resolve()
+            try:
+                target = path.resolve()
+            except RuntimeError:  # "Symlink loop from …" (Python 3.11 and 3.12)
+                return _LOOP
             if raw.confined and not target.is_relative_to(folder.resolve()):
                 return Refusal(
                     f"a symbolic link to {printable(str(path.readlink()))}, outside the raw folder: refused "
                     "(a raw folder never reads files elsewhere)",
                     "copy the file into the raw folder instead of linking to it",
                 )
-            fd = os.open(target, _OPEN_FLAGS)
+            try:
+                fd = os.open(target, _OPEN_FLAGS)
+            except OSError as again:  # a loop that resolving let through (newer Pythons do not raise)
+                if again.errno == errno.ELOOP:
+                    return _LOOP
+                raise
     except OSError as error:
-        return Refusal(f"cannot be opened: {error.strerror}", "check that the file exists and can be read")
+        return Refusal(f"cannot be opened: {reason(error)}", "check that the file exists and can be read")
     status = os.fstat(fd)
     if not stat.S_ISREG(status.st_mode):
         os.close(fd)
@@ -362,36 +469,180 @@ def _open_remote(raw: RawFile, folder: RemoteFolder) -> tuple[BinaryIO, int] | R
     path = folder.path(raw.name)
     try:
         stream = filesystem.open(path, "rb")
-    except OSError as error:  # gone since the listing, permissions, network
-        return Refusal(f"cannot be opened: {error}", "check that the file exists and can be read")
-    # Object stores' files learn their size on opening (one request less than asking again).
-    size = getattr(stream, "size", None)
+        # Object stores' files learn their size on opening (one request less than asking again).
+        size = getattr(stream, "size", None)
+    except Exception as error:  # gone since the listing, permissions, network: the storage's own errors
+        return Refusal(f"cannot be opened: {reason(error)}", "check that the file exists and can be read")
     return stream, int(size) if size is not None else raw.size
 
 
-def _sha256(stream: BinaryIO, digest: Any = None) -> str:
-    """SHA-256 of what remains of ``stream`` (added to ``digest``), read block by block."""
+@dataclass(frozen=True)
+class LinesScan:
+    """What :func:`scan_lines` found: the file cut into parts, and its first line (at most
+    ``max_bytes + 1`` bytes, without its end), which says how the file is encoded."""
+
+    parts: list[RawFile]
+    first_line: bytes
+
+
+def scan_lines(raw: RawFile, part_bytes: int, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LinesScan | None:
+    """Cut JSON Lines file ``raw`` into parts of about ``part_bytes`` each, at line starts, in one pass that
+    also hashes the file and counts its lines: each part is read on its own (:func:`read_content`), and
+    gives the same lines, line numbers and hash as reading the whole file. None when the file cannot be
+    opened or read (reading it whole then says why).
+
+    >>> path = Path(__file__).parent.parent / "raw" / "000_815a394d8668fa3a.txt"  # (lines as JSON Lines' are)
+    >>> [(raw.part.start, raw.part.stop, raw.part.line) for raw in scan_lines(RawFile.at(path), 1000).parts]
+    [(0, 1228, 1), (1228, 3304, 8), (3304, 5626, 14), (5626, 5639, 20)]
+    """
+    opened = _open_remote(raw, raw.folder) if isinstance(raw.folder, RemoteFolder) else _open_raw(raw, raw.folder)
+    if isinstance(opened, Refusal):
+        return None
+    stream, _ = opened
+    digest, cuts, first_line = hashlib.sha256(), [(0, 1)], b""
+    offset = newlines = 0  # of the block's first byte; the line ends before it
+    target = part_bytes  # the next part starts at the first line start at or after this offset
+    try:
+        with stream:
+            if isinstance(raw.folder, Path) and hasattr(os, "posix_fadvise"):
+                with contextlib.suppress(OSError, ValueError):
+                    os.posix_fadvise(stream.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+            for block in iter(lambda: stream.read(_SCAN_BLOCK), b""):
+                digest.update(block)
+                if len(first_line) <= max_bytes and b"\n" not in first_line:
+                    first_line += block[: max_bytes + 1 - len(first_line)]
+                end = offset + len(block)
+                while target <= end:
+                    found = block.find(b"\n", max(target - 1 - offset, 0))
+                    if found < 0:
+                        break
+                    cut = offset + found + 1
+                    cuts.append((cut, 1 + newlines + block.count(b"\n", 0, found + 1)))
+                    target = cut + part_bytes
+                newlines += block.count(b"\n")
+                offset = end
+    except Exception:  # a CRC error, a network error: reading the file whole says why
+        return None
+    if len(cuts) > 1 and cuts[-1][0] == offset:
+        cuts.pop()  # the last line end is the file's end: no part after it
+    digest_hex = digest.hexdigest()
+    parts = [
+        replace(raw, size=stop - start, part=Part(start, stop, line, offset, digest_hex))
+        for (start, line), (stop, _) in zip(cuts, [*cuts[1:], (offset, 0)], strict=True)
+    ]
+    return LinesScan(parts, first_line.split(b"\n", 1)[0].rstrip(b"\r"))
+
+
+def _sha256(stream: BinaryIO, digest: Any = None) -> tuple[str, int]:
+    """SHA-256 of what remains of ``stream`` (added to ``digest``), read block by block, and how many bytes that was."""
     digest = digest or hashlib.sha256()
+    hashed = 0
     for block in iter(lambda: stream.read(1 << 20), b""):
         digest.update(block)
-    return str(digest.hexdigest())
+        hashed += len(block)
+    return str(digest.hexdigest()), hashed
 
 
-def _limited_lines(stream: BinaryIO, max_bytes: int) -> Iterator[bytes | None]:
-    """The lines of ``stream`` without their line end; None for a line longer than ``max_bytes``
-    (skipped without holding it in memory)."""
-    while True:
-        line = stream.readline(max_bytes + 1)
-        if not line:
-            return
-        if len(line) <= max_bytes or line.endswith(b"\n"):
-            yield line.rstrip(b"\r\n")
-            continue
-        while line and not line.endswith(b"\n"):
-            line = stream.readline(1 << 20)
-        yield None
+def _limited_lines(stream: BinaryIO, max_bytes: int, line: int, start: int, stop: int) -> Iterator[bytes | None]:
+    """The lines of ``stream``, which is at offset ``start``, without their line end, up to offset ``stop``
+    (the bytes that were hashed: what is appended meanwhile is not read); None for a line longer than
+    ``max_bytes`` (skipped without holding it in memory). ``line`` is the number of the first line; an
+    error of the storage is a :class:`ReadError` naming the line it stopped at."""
+    remaining = stop - start
+    try:
+        while remaining > 0:
+            data = stream.readline(min(max_bytes + 1, remaining))
+            if not data:
+                return
+            remaining -= len(data)
+            if len(data) <= max_bytes or data.endswith(b"\n"):
+                yield data.rstrip(b"\r\n")
+            else:
+                while remaining > 0 and data and not data.endswith(b"\n"):
+                    data = stream.readline(min(1 << 20, remaining))
+                    remaining -= len(data)
+                yield None
+            line += 1
+    except Exception as error:  # whatever the storage raises: a CRC error, a network error, EIO
+        raise ReadError(line, f"cannot be read from line {line} on: {reason(error)}") from None
 
 
-def printable(text: str) -> str:
-    """``text`` with undecodable file-name bytes (surrogate escapes) shown as U+FFFD."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+def _is_utf8(name: str) -> bool:
+    """Whether a file name is text (undecodable bytes of a local name come as surrogate escapes)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(text: str, *, backslashes: bool = True) -> str:
+    r"""A file name, path or URL as messages and the manifest record it: unambiguous and on one line.
+
+    An undecodable byte of a file name (a surrogate escape) is written ``\xNN``, a control character
+    (C0, DEL) ``\xNN`` too (they are below 0x80, undecodable bytes never are), and C1 controls, line
+    and paragraph separators (U+2028, U+2029), bidirectional controls and other surrogates ``\uNNNN``;
+    a backslash is doubled. So two names never print alike, and the name can be recovered.
+    ``backslashes=False`` leaves backslashes as they are: for text that may hold names already
+    written by this function (a message printed on a terminal), so nothing is escaped twice.
+
+    >>> printable("tin\udcff.txt"), printable("tinÿ.txt"), printable("a\nb\x1b[31m.txt")
+    ('tin\\xff.txt', 'tinÿ.txt', 'a\\x0ab\\x1b[31m.txt')
+    >>> printable("C:\\tin\x85\u2028\u202e.txt")
+    'C:\\\\tin\\u0085\\u2028\\u202e.txt'
+    """
+    pattern = _ESCAPED if backslashes else _CONTROLS
+    return pattern.sub(_escape, text) if pattern.search(text) else text
+
+
+# What printable() escapes: backslash, C0, DEL, C1, surrogates, U+2028/9 and the bidirectional controls.
+_CONTROL_CHARACTERS = "\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_ESCAPED = re.compile(f"[\\\\{_CONTROL_CHARACTERS}]")
+_CONTROLS = re.compile(f"[{_CONTROL_CHARACTERS}]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if char == "\\":
+        return "\\\\"
+    if 0xDC80 <= code <= 0xDCFF:  # the surrogate escape of an undecodable byte (os.fsdecode)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+
+
+def unprintable(text: str) -> str:
+    r"""The name that :func:`printable` wrote as ``text`` (its inverse).
+
+    >>> name = "C:\\a\udcfe\x85\n.txt"
+    >>> unprintable(printable(name)) == name
+    True
+    """
+    return _UNESCAPED.sub(_unescape, text)
+
+
+_UNESCAPED = re.compile(r"\\(?:\\|x([0-9a-f]{2})|u([0-9a-f]{4}))")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    if match.group(1):
+        code = int(match.group(1), 16)
+        return chr(code + 0xDC00 if code >= 0x80 else code)
+    return chr(int(match.group(2), 16)) if match.group(2) else "\\"
+
+
+def reason(error: BaseException) -> str:
+    """An error, from this library or from the storage's (fsspec, an archive, a network library), as one
+    line for a message: an OS error's own words, others named by their type.
+
+    >>> reason(FileNotFoundError(2, "No such file or directory")), reason(ValueError("bad\\n  value"))
+    ('No such file or directory', 'ValueError: bad value')
+    """
+    if isinstance(error, OSError) and error.strerror:
+        text = error.strerror
+    else:
+        text = " ".join(str(error).split())
+        if not isinstance(error, OSError):
+            text = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    text = printable(text)
+    return text if len(text) <= _REASON_CHARS else text[: _REASON_CHARS - 1] + "…"
