@@ -70,15 +70,17 @@ def clean_text(text: str) -> tuple[str, list[str]]:
 
     Returns the text and the repairs made (empty when nothing changed).
     """
-    repairs = []
+    repairs, removed = [], []
     suspect = _SUSPECT.search(text) is not None
-    if suspect and "\r" in text:
-        repairs.append("line-ends: CRLF → LF" if "\r\n" in text else "line-ends: CR → LF")
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Removed characters first: a control character inside a CRLF (`\r\x00\n`) leaves one line end.
     for code, pattern in _REMOVALS if suspect else ():
         if pattern.search(text):
             text = pattern.sub("", text)
-            repairs.append(code)
+            removed.append(code)
+    if suspect and "\r" in text:
+        repairs.append("line-ends: CRLF → LF" if "\r\n" in text else "line-ends: CR → LF")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    repairs += removed
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
         repairs.append("unicode: NFC")
