@@ -72,6 +72,12 @@ def test_wheel_holds_schemas_releases_and_marker(wheel: Path) -> None:
     for version in vnsc.versions():
         assert f"vn_security_corpus/releases/{version}/manifest.json" in names
     assert not any(name.startswith("raw/") or name.startswith("tests/") for name in names)
+    # the code's licence and the terms of the articles it ships, named in the metadata
+    licences = {name.rsplit("/", 1)[1] for name in names if ".dist-info/licenses/" in name}
+    assert licences == {"LICENSE", "DATA-LICENSE"}
+    (metadata,) = (name for name in names if name.endswith(".dist-info/METADATA"))
+    text = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "License-Expression: MIT AND LicenseRef-Publishers-Copyright\n" in text
 
 
 def test_installed_wheel_loads_offline_without_the_source_tree(wheel: Path, tmp_path: Path) -> None:
