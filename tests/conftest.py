@@ -9,11 +9,24 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 # No test may reach the network, and none may write into the user's Hugging Face cache.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="vnsc-hf-home-"))
+
+# Property tests: randomized on a developer's machine ("dev", failures kept in .hypothesis/ and
+# replayed first), the same examples on every CI run ("ci": derandomized, no example database,
+# a failure printed with the blob that reproduces it). HYPOTHESIS_PROFILE chooses; otherwise CI=true
+# (set by the CI service and by .ci/run) chooses "ci". Registered here, before any test module is
+# imported, so the `@settings(max_examples=…)` decorators inherit everything they do not set.
+settings.register_profile("dev", settings.get_profile("default"), deadline=None)
+settings.register_profile(
+    "ci", derandomize=True, database=None, print_blob=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+_IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _IN_CI else "dev"))
 
 REPO = Path(__file__).resolve().parent.parent
 RAW_DIR = REPO / "raw"

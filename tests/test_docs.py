@@ -39,7 +39,7 @@ def test_readme_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     blocks = re.findall(r"```python\n(.+?)```", README, re.DOTALL)
     assert blocks
     for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})
+        exec(compile(block, "README.md", "exec"), {"__name__": "__main__"})  # as a script runs it
 
 
 def test_readme_describes_every_record_field_and_command(capsys: pytest.CaptureFixture[str]) -> None:

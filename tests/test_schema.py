@@ -63,7 +63,7 @@ def test_arrow_schema_follows_the_json_schema() -> None:
         str(arrow.field("officials").type)
         == "list<item: struct<rank: string not null, name: string not null> not null>"
     )
-    assert arrow.field("source").type.names == list(schema["properties"]["source"]["properties"])
+    assert [field.name for field in arrow.field("source").type] == list(schema["properties"]["source"]["properties"])
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from .repairs import CONFLICTS, REPAIRS
 from .schema import arrow_schema, features_yaml, load_schema
 
 PRETTY_NAME = "Vietnamese Public-Security News Corpus"
+DATA_LICENSE = "DATA-LICENSE"  # the data's terms, in the source tree and in the wheel's licence files
 _SIZE_CATEGORIES = (
     (1_000, "n<1K"),
     (10_000, "1K<n<10K"),
@@ -44,6 +45,7 @@ def card_metadata(manifest: Mapping[str, Any], files: Mapping[str, Mapping[str, 
         "language": ["vi"],
         "license": "other",
         "license_name": "publishers-copyright",
+        "license_link": DATA_LICENSE,
         "task_categories": ["text-classification", "token-classification", "text-generation"],
         "tags": ["news", "public-security", "vietnamese"],
         "size_categories": [size_category(total_rows)],
@@ -175,9 +177,15 @@ data to profile, identify or contact the persons it names.
 
 ## License
 
-The articles remain the copyright of their publishers. This dataset is meant
-for research on Vietnamese language processing; check the publishers' terms
-before any other use or redistribution.
+The data is not under the MIT licence of the vn_security_corpus code. The
+articles, and the metadata taken from them, remain the copyright of their
+publishers and authors; the maintainers hold no rights in them and can grant
+none. They are provided for research on Vietnamese language processing. Without
+the publishers' permission, do not redistribute the text (in whole or in
+substantial part, this release included, on a dataset hub or elsewhere) nor use
+it for anything other than research; statistics, scores and annotations that
+refer to articles by `id` may be shared. The full terms are in {DATA_LICENSE},
+shipped with the vn_security_corpus package.
 """
 
 

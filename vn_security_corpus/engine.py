@@ -27,6 +27,17 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 ENGINES = ("local", "ray")
 _PR_SET_PDEATHSIG = 1
+# What a script that builds with worker processes must look like: the lines to write, verbatim.
+_WORKER_DIED = """a worker process of the build died: it was killed (out of memory?), or it could not start \
+because the script that called build() has no main guard (with jobs > 1, every core by default, each worker \
+process imports that script again). Put your call to build() under the guard, for example:
+
+    if __name__ == "__main__":
+        report = vnsc.build("raw", "build/releases", "1.0.1")
+
+or build in this process, with no worker processes:
+
+    report = vnsc.build("raw", "build/releases", "1.0.1", jobs=1)"""
 
 
 class Engine(Protocol):
@@ -90,11 +101,7 @@ class LocalEngine:
             for future in concurrent.futures.as_completed(pending):
                 yield future.result()
         except concurrent.futures.process.BrokenProcessPool:
-            raise BuildError(
-                "a worker process of the build died: killed (out of memory?), or it could not start because "
-                'a script called build() with jobs > 1 outside `if __name__ == "__main__":` '
-                "(worker processes import the script again); fix that, or pass jobs=1"
-            ) from None
+            raise BuildError(_WORKER_DIED) from None
 
 
 class RayEngine:

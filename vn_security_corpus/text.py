@@ -80,15 +80,17 @@ def clean_text(text: str) -> tuple[str, list[str]]:
 
     Returns the text and the repairs made (empty when nothing changed).
     """
-    repairs = []
+    repairs, removed = [], []
     suspect = _SUSPECT.search(text) is not None
-    if suspect and "\r" in text:
-        repairs += line_end_repairs(text)
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Removed characters first: a control character inside a CRLF (`\r\x00\n`) leaves one line end.
     for entry, pattern in _REMOVALS if suspect else ():
         if pattern.search(text):
             text = pattern.sub("", text)
-            repairs.append(entry)
+            removed.append(entry)
+    if suspect and "\r" in text:
+        repairs += line_end_repairs(text)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    repairs += removed
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
         repairs.append(_NFC)
