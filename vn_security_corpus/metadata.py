@@ -231,11 +231,25 @@ def _is_place(names: Sequence[str]) -> bool:
 
 # ---------------------------------------------------------------- provinces
 
-# Words that, just before a province name, make it part of a person's name ("Nguyễn Hà Nam").
-_NAME_PARTS = frozenset(
-    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đào Cao Lương Mai Trịnh Tô Lâm "
-    "Thị Văn Đức Hữu Ngọc Xuân Đình Tiến Trọng Mạnh".split()
+# Common Vietnamese surnames (with the Kinh and the largest minorities' most frequent ones). Before
+# a province name they make it a person's name ("Trương Hòa Bình"); a rank followed by one written
+# in lower case ("trung tá nguyễn Văn A") is a name mistyped.
+SURNAMES = frozenset(
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Trương Đinh Đoàn Lâm Mai Trịnh Đào "
+    "Cao Lương Tô Hà Tạ Chu La Lưu Kiều Quách Thái Triệu Tăng Lại Khổng Vương Châu Từ Hứa Mạc Thân Tôn Giang Kim "
+    "Âu Bạch Diệp Doãn Khúc Lục Mạch Nghiêm Phùng Quan Tống Trình Vi Lò Lường Hầu Đàm Ông Đồng Nông Lã Lữ Ninh "
+    "Khương Viên Cù Cấn Chử Bế Sầm Thạch Danh Kha Ma Mã Ân Đậu Chúc Lạc Tiêu Phí Giáp Văn Ngụy Bành Cổ "
+    "Dư Hàn Hoa Lỗ Mẫn Nhan Ôn Tào Thiều Trang Ưng Vưu Kpă Rơ Siu Ksor".split()
 )
+# Middle names and honorifics that, just before a province name, make it a person's given name
+# ("Phạm Thị Hà Giang", "Ngụy Như Kon Tum", "chị Huế"). "Đoàn" (a delegation: "Đoàn Nghệ An thăm …")
+# and "Anh" (England) are left out.
+_GIVEN_NAME_PARTS = frozenset(
+    "Thị Văn Đức Hữu Ngọc Xuân Đình Tiến Trọng Mạnh Quốc Minh Thanh Công Thu Hồng Bá Duy Quang Như Khắc Viết "
+    "Thế Huy Hoài Thúy Thùy Phương Bích Diệu Mỹ".split()
+)
+_HONORIFICS = frozenset("ông bà anh chị cô chú bác cháu cụ Ông Bà Chị Cô Chú Bác Cụ".split())
+_PERSON_BEFORE = (SURNAMES - {"Đoàn"}) | _GIVEN_NAME_PARTS | _HONORIFICS
 _DASHES = ("-", " - ", "–", " – ")
 _NOT_WORD_AFTER = r"(?![^\W_])"
 
@@ -276,20 +290,43 @@ def _compiled_gazetteer() -> _Gazetteer:
 
 
 def find_places(title: str, text: str) -> Places:
-    """The provinces of an article (title and text normalised, single-spaced).
+    """The provinces of an article (title and text normalised, single-spaced, paragraphs
+    separated by line breaks).
 
-    ``province`` is the most mentioned (title mentions count double; the first mentioned
-    among equals), ``provinces`` all of them in order of first mention.
+    ``provinces`` lists every province the article names as a place, in order of first mention:
+    not a province's name inside a person's name ("Trương Hòa Bình", "chị Huế"), inside the name
+    of a district, commune, ward or street ("huyện Quảng Ninh", "huyện Điện Biên Đông",
+    "đường Ngụy Như Kon Tum"), nor "Hồ Chí Minh" the person (the city is "TP Hồ Chí Minh",
+    "TP.HCM", "thành phố Hồ Chí Minh", or "Hồ Chí Minh" after "tại" or "ở").
+
+    ``province`` is the province the story happens in. Each mention scores by where it stands
+    (the title 6, the lead — the first three paragraphs — 2, further on 1) and how: a local
+    authority's ("Công an tỉnh X", "UBND tỉnh X", "BĐBP X": +3), in brackets after a district
+    or city ("Công an TP Phan Thiết (Bình Thuận)": +3), the place of the event ("tại X",
+    "ở X", "trên địa bàn X": +1). A person's address ("trú tại", "quê", "ngụ", "HKTT",
+    "thường trú", "tạm trú"), a route ("tuyến Điện Biên - Lào Cai") and a comparison
+    ("so với X", "như X") score nothing; a name listed after one ("X, Y và Z") is read as
+    that one. Only a province *anchored* in the article can be ``province``: named in the
+    title or the lead, or as a local authority's or in brackets anywhere. The highest score
+    among those wins (the first mentioned among equals); with none anchored — a national or
+    foreign story that names provinces only in passing — ``province`` is null.
 
     >>> find_places("Hội nghị ở Hà Tĩnh", "Đoàn Nghệ An thăm Hà Tĩnh. Nghệ An và Nghệ An.")
     Places(province='Hà Tĩnh', provinces=['Hà Tĩnh', 'Nghệ An'], province_2025='Hà Tĩnh')
+    >>> find_places("", "Công an tỉnh Hà Tĩnh bắt Lê Văn A (trú tại tỉnh Nghệ An), quê Nghệ An.")
+    Places(province='Hà Tĩnh', provinces=['Hà Tĩnh', 'Nghệ An'], province_2025='Hà Tĩnh')
     """
-    in_title, in_text = _province_mentions(title), _province_mentions(text)
-    order = list(dict.fromkeys(in_title + in_text))
-    if not order:
-        return Places(None, [], None)
-    counts = Counter(in_title + in_title + in_text)
-    main = max(order, key=lambda name: (counts[name], -order.index(name)))
+    mentions = _province_mentions(title, _TITLE_WEIGHT) + _province_mentions(text, _BODY_WEIGHT, _lead_end(text))
+    order = list(dict.fromkeys(mention.name for mention in mentions))
+    scores: Counter[str] = Counter()
+    anchored: set[str] = set()
+    for mention in mentions:
+        scores[mention.name] += mention.score
+        if mention.anchored:
+            anchored.add(mention.name)
+    if not anchored:
+        return Places(None, order, None)
+    main = max(anchored, key=lambda name: (scores[name], -order.index(name)))
     return Places(main, order, province_2025(main))
 
 
@@ -302,18 +339,131 @@ def province_2025(name: str | None) -> str | None:
     return _compiled_gazetteer().province_2025[name] if name else None
 
 
-def _province_mentions(text: str) -> list[str]:
+class _Mention(NamedTuple):
+    name: str  # canonical
+    score: int  # what it adds to its province's score
+    anchored: bool  # whether it can make its province the article's
+
+
+# How a mention stands, read from the words before it (and after it, for routes).
+_TITLE_WEIGHT, _LEAD_WEIGHT, _BODY_WEIGHT = 6, 2, 1
+_BONUS = {"authority": 3, "bracket": 3, "event": 1}
+_UNSCORED = frozenset({"address", "route", "comparison"})
+_BEFORE = 160  # characters looked at before a mention for an address (it runs over several parts) …
+_NEAR = 40  # … and for the words just before it
+_UNIT = r"(?: (?:tỉnh|thành phố|TP\.?|Tp\.?))?"
+# A district, commune, ward, village or street named like a province: not the province.
+_UNIT_NAME_BEFORE = re.compile(
+    r"(?<![^\W_])(?:[Hh]uyện|[Qq]uận|(?<!thị )(?<!Thị )[Xx]ã|[Pp]hường|[Tt]hị trấn|[Tt]hôn|[Xx]óm|[Ấấ]p|[Bb]ản"
+    r"|[Đđ]ường|(?<!thành )(?<!Thành )[Pp]hố|[Đđ]ại lộ|[Nn]gõ|[Hh]ẻm|[Kk]iệt) $"
+)
+_CITY_BEFORE = re.compile(r"(?<![^\W_])(?:[Tt]hành phố|tại|ở) $")  # "Hồ Chí Minh" alone is the city only here
+_AUTHORITY_BEFORE = re.compile(
+    r"(?<![^\W_])(?:[Cc]ông an|CA|UBND|[Ủủ]y ban nhân dân|HĐND|Tỉnh ủy|Thành ủy|BĐBP|[Bb]ộ đội [Bb]iên phòng"
+    rf"|CHQS|[Qq]uân sự|VKSND|[Vv]iện [Kk]iểm sát nhân dân|TAND|[Tt]òa án nhân dân){_UNIT} $"
+)
+_EVENT_BEFORE = re.compile(rf"(?<![^\W_])(?:tại|ở|trên địa bàn|địa bàn){_UNIT} $")
+_COMPARISON_BEFORE = re.compile(rf"(?<![^\W_])(?:so với|so sánh với|hơn|như|giống|tương tự){_UNIT} $")
+# A person's address: the keyword, then only the parts of an address ("xã A, huyện B, tỉnh").
+_ADDRESS = re.compile(r"(?<![^\W_])(?:trú|ngụ|quê|HKTT|hộ khẩu|nguyên quán|sinh sống|nơi ở|địa chỉ)(?![^\W_])")
+_ADDRESS_WORDS = frozenset(
+    "tại ở quán số thôn xóm ấp bản buôn làng tổ dân khu phố xã phường thị trấn huyện quận thành tỉnh đường ngõ "
+    "ngách hẻm kiệt TP TX".split()
+)
+_ADDRESS_BREAKS = re.compile(r"[.;!?()\[\]\n]")
+_DASH_BEFORE = re.compile(r"([^\W\d_]+) ?[-–—] ?$")
+_DASH_AFTER = re.compile(r" ?[-–—] ?([^\W\d_]+)")
+_LIST_JOIN = re.compile(rf"(?:,|,? và|,? hoặc|;){_UNIT} ")
+_PARAGRAPH_BREAK = re.compile(r"\n+")
+_HO_CHI_MINH = "Hồ Chí Minh"
+
+
+def _lead_end(text: str) -> int:
+    """Where the lead — the first ``_LEAD_PARAGRAPHS`` paragraphs — ends in ``text``."""
+    for count, match in enumerate(_PARAGRAPH_BREAK.finditer(text), 1):
+        if count == _LEAD_PARAGRAPHS:
+            return match.start()
+    return len(text)
+
+
+def _province_mentions(text: str, weight: int, lead_end: int = 0) -> list[_Mention]:
+    """The province mentions of ``text``: those before ``lead_end`` weigh as the lead's, the others
+    ``weight``; names of people, of smaller units and streets are left out."""
     table = _compiled_gazetteer()
-    mentions = []
+    mentions: list[_Mention] = []
+    previous: tuple[int, str] | None = None  # the last mention's end and how it stood
     for match in table.pattern.finditer(text):
-        start = match.start()
-        name = table.canonical[match.group()]
+        start, end, written = match.start(), match.end(), match.group()
+        name = table.canonical[written]
         if name is None or (start and text[start - 1].isalnum()):
             continue
-        if text[start - 1 : start] == " " and text[max(0, start - 12) : start - 1].rsplit(" ", 1)[-1] in _NAME_PARTS:
-            continue  # "Nguyễn Hà Nam" is a person
-        mentions.append(name)
+        near = text[max(0, start - _NEAR) : start]
+        word = near[:-1].rsplit(maxsplit=1)[-1:] if near.endswith(" ") else []
+        if word and word[0] in _PERSON_BEFORE:
+            continue  # "Nguyễn Hà Nam", "Trương Hòa Bình", "chị Huế": a person
+        if written == _HO_CHI_MINH and not _CITY_BEFORE.search(near):
+            continue  # "tư tưởng Hồ Chí Minh", "Chủ tịch Hồ Chí Minh": the person
+        route = _is_route(near, text, end)
+        if not route and _UNIT_NAME_BEFORE.search(near):
+            continue  # "huyện Quảng Ninh", "đường Hà Nội": a smaller unit or a street of that name
+        if previous is not None and _LIST_JOIN.fullmatch(text, previous[0], start):
+            how = previous[1]  # "Công an tỉnh Hà Tĩnh và Nghệ An", "trú tại Hà Tĩnh, Nghệ An"
+        elif route:
+            how = "route"
+        else:
+            how = _how(text[max(0, start - _BEFORE) : start], near, text, start, end)
+        previous = (end, how)
+        place = _LEAD_WEIGHT if start < lead_end else weight
+        if how in _UNSCORED:
+            mentions.append(_Mention(name, 0, False))
+        else:
+            anchored = place >= _LEAD_WEIGHT or how in ("authority", "bracket")
+            mentions.append(_Mention(name, place + _BONUS.get(how, 0), anchored))
     return mentions
+
+
+def _how(before: str, near: str, text: str, start: int, end: int) -> str:
+    """How a mention stands: ``address``, ``comparison``, ``authority``, ``bracket``, ``event`` or
+    ``plain`` (``before`` and ``near``: the text before it, far and near)."""
+    if _is_address(before):
+        return "address"
+    if _COMPARISON_BEFORE.search(near):
+        return "comparison"
+    if _AUTHORITY_BEFORE.search(near):
+        return "authority"
+    if text[start - 1 : start] == "(" and text[end : end + 1] == ")":
+        return "bracket"  # "huyện Kỳ Anh (Hà Tĩnh)"
+    if _EVENT_BEFORE.search(near):
+        return "event"
+    return "plain"
+
+
+def _is_address(before: str) -> bool:
+    """Whether the text before a mention ends in a person's address that the mention continues.
+
+    >>> _is_address("Lê Văn A (SN 1990, trú tại xã Kỳ Tân, huyện Kỳ Anh, tỉnh "), _is_address("quê ở ")
+    (True, True)
+    >>> _is_address("Lê Văn A (trú tại Hà Tĩnh) bị Công an tỉnh ")
+    False
+    """
+    keywords = list(_ADDRESS.finditer(before))
+    if not keywords:
+        return False
+    rest = before[keywords[-1].end() :].removesuffix("(")  # "trú tại huyện Kỳ Anh (Hà Tĩnh)"
+    if _ADDRESS_BREAKS.search(rest):
+        return False
+    words = rest.replace(",", " ").replace(":", " ").split()
+    return all(not word[0].islower() or word in _ADDRESS_WORDS for word in words)
+
+
+def _is_route(before: str, text: str, end: int) -> bool:
+    """Whether a mention is an end of a route joined by a dash ("Điện Biên - Lào Cai",
+    "Thanh Hóa – Hủa Phăn"); a dateline ("Hà Tĩnh - Sáng 19-6") is no route."""
+    after = _DASH_AFTER.match(text, end)
+    if after and after.group(1)[0].isupper() and after.group(1) not in _SENTENCE_STARTS | _DATE_WORDS:
+        return True
+    dash = _DASH_BEFORE.search(before)
+    return dash is not None and dash.group(1)[0].isupper()
 
 
 # ---------------------------------------------------------------- officials
@@ -340,11 +490,29 @@ _RANK_LAST_WORD = re.compile(
 )
 # Every ending of a rank's words ("tá", "Đại tá", "Đô đốc", "Phó Đô đốc"): where looking back stops.
 _RANK_SUFFIXES = frozenset(" ".join(form.split()[-count:]) for form in _RANK_FORMS for count in range(2, 4))
-_NAME_AFTER_RANK = re.compile(r" ([^\W\d_]+(?: [^\W\d_]+){0,5})")
+# Academic and professional titles that may stand between a rank and the name: "Trung tướng,
+# PGS.TS Nguyễn Văn Bình", "Đại tá, Tiến sĩ Lê Văn A".
+_ACADEMIC_TITLE = (
+    r"(?:P?GS|TSKH|TS|Th[Ss]|KS|BS(?:CKI{1,2})?|CKI{1,2}|LS|NCS"
+    r"|(?:Phó )?Giáo sư|Tiến sĩ|Thạc sĩ|Bác sĩ|Kỹ sư|Luật sư)"
+)
+_NAME_AFTER_RANK = re.compile(
+    rf"(?:,? {_ACADEMIC_TITLE}(?:\.? ?,? ?{_ACADEMIC_TITLE})*\.?)? ([^\W\d_]+(?: [^\W\d_]+){{0,5}})"
+)
 # Capitalised words that start a job title rather than continue a name ("Trần Phú Hà Giám đốc").
 _TITLE_WORDS = frozenset(
     "Giám Phó Trưởng Chủ Bí Ủy Chỉ Tổng Cục Chánh Thứ Bộ Đội Tỉnh Huyện Viện Sở Phòng Ban Đảng".split()
 )
+# Words that start a sentence and are no syllable of a name: a caption glued to the next sentence
+# ("Thượng úy Long Ngày 28/6, …") ends the name there. "Sáng", "Năm" and "Tháng" are names too:
+# they end one only before a date ("Sáng 19-6", "Năm 2020") or a time word ("Sáng nay").
+_SENTENCE_STARTS = frozenset(
+    "Ngày Chiều Tối Trưa Đêm Hôm Sau Trước Tại Theo Khi Trong Lúc Qua Vào Với Cùng Để Do Vì Nhưng Còn Ngoài "
+    "Đây Đó Các Những Một Nhiều Mặc Nếu Riêng Ngay Thời Dự Tham".split()
+)
+_DATE_WORDS = frozenset({"Sáng", "Năm", "Tháng"})
+_AFTER_DATE_WORD = re.compile(r" (?:\d|(?:nay|qua|mai|sớm|hôm|ngày|đó|này)(?![^\W_]))")
+_AN = re.compile(r" an(?![^\W_])")
 _MIN_NAME_WORDS, _MAX_OFFICIAL_NAME_WORDS = 2, 5
 
 
@@ -353,10 +521,15 @@ def find_officials(text: str) -> list[dict[str, str]]:
     appearance, without repeats.
 
     The rank is written in its canonical form (``đại uý`` → ``Đại úy``); the name is the
-    full personal name that follows it. ``Đại hội``, ``Đại biểu`` are not ranks.
+    personal name that follows it (2 to 5 capitalised words; an academic title between them is
+    skipped), ended by a job title, by ``Công an``, or by a word that starts the next sentence.
+    A surname mistyped in lower case is written back capitalised. ``Đại hội``, ``Đại biểu``
+    are not ranks.
 
     >>> find_officials("Đại biểu dự Đại hội; Thượng tá Phạm Thị Vân Hạnh - Phó Trưởng phòng")
     [{'rank': 'Thượng tá', 'name': 'Phạm Thị Vân Hạnh'}]
+    >>> find_officials("Trung tướng, PGS.TS Nguyễn Văn Bình; Trung tá nguyễn Viết Thắng Công an tỉnh")
+    [{'rank': 'Trung tướng', 'name': 'Nguyễn Văn Bình'}, {'rank': 'Trung tá', 'name': 'Nguyễn Viết Thắng'}]
     """
     found: dict[tuple[str, str], None] = {}
     for last in _RANK_LAST_WORD.finditer(text):
@@ -364,14 +537,37 @@ def find_officials(text: str) -> list[dict[str, str]]:
         following = _NAME_AFTER_RANK.match(text, last.end()) if rank else None
         if rank is None or following is None:
             continue
-        words: list[str] = []
-        for word in following.group(1).split(" "):
-            if not _is_name_word(word) or (words and word in _TITLE_WORDS) or len(words) == _MAX_OFFICIAL_NAME_WORDS:
-                break
-            words.append(word)
-        if len(words) >= _MIN_NAME_WORDS:
-            found[(rank, " ".join(words))] = None
+        name = _personal_name(text, following.start(1), following.group(1).split(" "))
+        if name:
+            found[(rank, name)] = None
     return [{"rank": rank, "name": name} for rank, name in found]
+
+
+def _personal_name(text: str, start: int, tokens: list[str]) -> str | None:
+    """The personal name that ``tokens`` (the words at ``text[start:]``) begin with, or None.
+
+    >>> _personal_name("Long Ngày 28/6", 0, ["Long", "Ngày"]), _personal_name("lê Văn An", 0, ["lê", "Văn", "An"])
+    (None, 'Lê Văn An')
+    """
+    if tokens and not _is_name_word(tokens[0]) and tokens[0].isalpha() and tokens[0].islower():
+        surname = tokens[0][0].upper() + tokens[0][1:]
+        if surname in SURNAMES and len(tokens) > 1 and _is_name_word(tokens[1]):
+            tokens = [surname, *tokens[1:]]  # a surname mistyped in lower case: "nguyễn Viết Thắng"
+    words: list[str] = []
+    end = start
+    for index, word in enumerate(tokens):
+        end += len(word) + (1 if index else 0)
+        if (
+            len(words) == _MAX_OFFICIAL_NAME_WORDS
+            or not _is_name_word(word)
+            or (words and word in _TITLE_WORDS)
+            or word in _SENTENCE_STARTS
+            or (word in _DATE_WORDS and _AFTER_DATE_WORD.match(text, end))
+            or (word == "Công" and _AN.match(text, end))  # "… Văn Hải Công an tỉnh"
+        ):
+            break
+        words.append(word)
+    return " ".join(words) if len(words) >= _MIN_NAME_WORDS else None
 
 
 def _rank_ending_at(text: str, space: int, last_word: str) -> str | None:
