@@ -29,7 +29,7 @@ from .decode import DecodeError, decode
 from .errors import Problem
 from .metadata import find_byline
 from .repairs import add_entries, repair
-from .text import line_end_repairs, markup_page, strip_markup_lines
+from .text import line_end_repairs, markup_page, may_hold_markup, strip_markup_lines
 
 TEXT_SUFFIXES = (".txt",)
 JSON_SUFFIXES = (".json", ".jsonl")
@@ -229,9 +229,13 @@ def parse_text(text: str, name: str, sha256: str, encoding: str, repairs: list[s
     gives several paragraphs.
     """
     repairs = list(repairs or []) + line_end_repairs(text)
-    pieces, markup = strip_markup_lines(split_lines(text))  # HTML and Markdown remnants, each line keeping its number
-    repairs += markup
-    numbered = [(index + 1, line) for index, line in pieces if line.strip()]
+    raw_lines = split_lines(text)
+    if may_hold_markup(text):  # HTML and Markdown remnants repaired, each line keeping its number
+        pieces, markup = strip_markup_lines(raw_lines)
+        repairs += markup
+        numbered = [(index + 1, line) for index, line in pieces if line.strip()]
+    else:
+        numbered = [(number, line) for number, line in enumerate(raw_lines, 1) if line.strip()]
     source = {"file": name, "line": 1, "sha256": sha256, "encoding": encoding, "repairs": repairs}
     if not numbered:
         return RawArticle({"title": "", "paragraphs": [], "source": source}, {"": 1})

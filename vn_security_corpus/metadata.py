@@ -345,45 +345,88 @@ class _Mention(NamedTuple):
     anchored: bool  # whether it can make its province the article's
 
 
-# How a mention stands, read from the words before it (and after it, for routes).
+# How a mention stands, read from the words before it (and after it, for routes), and what it scores.
 _TITLE_WEIGHT, _LEAD_WEIGHT, _BODY_WEIGHT = 6, 2, 1
 _BONUS = {"authority": 3, "bracket": 3, "event": 1}
 _UNSCORED = frozenset({"address", "route", "comparison"})
-_BEFORE = 160  # characters looked at before a mention for an address (it runs over several parts) …
-_NEAR = 40  # … and for the words just before it
-_UNIT = r"(?: (?:tỉnh|thành phố|TP\.?|Tp\.?))?"
-# A district, commune, ward, village or street named like a province: not the province.
-_UNIT_NAME_BEFORE = re.compile(
-    r"(?<![^\W_])(?:[Hh]uyện|[Qq]uận|(?<!thị )(?<!Thị )[Xx]ã|[Pp]hường|[Tt]hị trấn|[Tt]hôn|[Xx]óm|[Ấấ]p|[Bb]ản"
-    r"|[Đđ]ường|(?<!thành )(?<!Thành )[Pp]hố|[Đđ]ại lộ|[Nn]gõ|[Hh]ẻm|[Kk]iệt) $"
+_NEAR = 40  # characters looked at for the words just before a mention …
+_BEFORE = 160  # … and for a person's address, which runs over several parts
+# The words just before a mention (lower-cased) and what they make of it: a city or town in the
+# province ("TP Hà Tĩnh", "thị xã Quảng Trị"), a smaller unit or a street of that name ("huyện Quảng
+# Ninh", "đường Hà Nội"), a local authority, the place of the event, a comparison. Looked up in this
+# order ("thị xã" before "xã") as endings of the text before the mention.
+_WORDS_BEFORE = (
+    ("town", "thị xã|thành phố"),
+    ("unit", "huyện|quận|xã|phường|thị trấn|thôn|xóm|ấp|bản|đường|phố|đại lộ|ngõ|hẻm|kiệt"),
+    (
+        "authority",
+        "công an|ca|ubnd|ủy ban nhân dân|hđnd|tỉnh ủy|thành ủy|bđbp|bộ đội biên phòng|biên phòng|chqs|quân sự"
+        "|vksnd|viện kiểm sát nhân dân|tand|tòa án nhân dân",
+    ),
+    ("event", "tại|ở|trên địa bàn|địa bàn"),
+    ("comparison", "so với|so sánh với|hơn|như|giống|tương tự"),
 )
-_CITY_BEFORE = re.compile(r"(?<![^\W_])(?:[Tt]hành phố|tại|ở) $")  # "Hồ Chí Minh" alone is the city only here
-_AUTHORITY_BEFORE = re.compile(
-    r"(?<![^\W_])(?:[Cc]ông an|CA|UBND|[Ủủ]y ban nhân dân|HĐND|Tỉnh ủy|Thành ủy|BĐBP|[Bb]ộ đội [Bb]iên phòng"
-    rf"|CHQS|[Qq]uân sự|VKSND|[Vv]iện [Kk]iểm sát nhân dân|TAND|[Tt]òa án nhân dân){_UNIT} $"
-)
-_EVENT_BEFORE = re.compile(rf"(?<![^\W_])(?:tại|ở|trên địa bàn|địa bàn){_UNIT} $")
-_COMPARISON_BEFORE = re.compile(rf"(?<![^\W_])(?:so với|so sánh với|hơn|như|giống|tương tự){_UNIT} $")
+_ENDINGS = [(kind, tuple(f" {phrase} " for phrase in phrases.split("|"))) for kind, phrases in _WORDS_BEFORE]
+# The word of a province's level between those words and its name ("Công an tỉnh X", "tại TP X").
+_LEVEL_WORDS = (" tỉnh ", " thành phố ", " tp ", " tp. ")
 # A person's address: the keyword, then only the parts of an address ("xã A, huyện B, tỉnh").
-_ADDRESS = re.compile(r"(?<![^\W_])(?:trú|ngụ|quê|HKTT|hộ khẩu|nguyên quán|sinh sống|nơi ở|địa chỉ)(?![^\W_])")
+_ADDRESS_KEYWORDS = ("trú", "ngụ", "quê", "HKTT", "hộ khẩu", "nguyên quán", "sinh sống", "nơi ở", "địa chỉ")
+_ADDRESS = re.compile(rf"(?<![^\W_])(?:{'|'.join(_ADDRESS_KEYWORDS)})(?![^\W_])")
 _ADDRESS_WORDS = frozenset(
     "tại ở quán số thôn xóm ấp bản buôn làng tổ dân khu phố xã phường thị trấn huyện quận thành tỉnh đường ngõ "
     "ngách hẻm kiệt TP TX".split()
 )
 _ADDRESS_BREAKS = re.compile(r"[.;!?()\[\]\n]")
+# A route: two places joined by a dash ("Điện Biên - Lào Cai").
+_LONGEST_WORD = 12  # characters, for the word before a dash
 _DASH_BEFORE = re.compile(r"([^\W\d_]+) ?[-–—] ?$")
 _DASH_AFTER = re.compile(r" ?[-–—] ?([^\W\d_]+)")
-_LIST_JOIN = re.compile(rf"(?:,|,? và|,? hoặc|;){_UNIT} ")
-_PARAGRAPH_BREAK = re.compile(r"\n+")
+# A name listed after another ("Công an tỉnh Hà Tĩnh và Nghệ An").
+_LIST_JOIN = re.compile(r"(?:,|,? và|,? hoặc|;)(?: (?:tỉnh|thành phố|TP\.?|Tp\.?))? ")
 _HO_CHI_MINH = "Hồ Chí Minh"
 
 
 def _lead_end(text: str) -> int:
-    """Where the lead — the first ``_LEAD_PARAGRAPHS`` paragraphs — ends in ``text``."""
-    for count, match in enumerate(_PARAGRAPH_BREAK.finditer(text), 1):
-        if count == _LEAD_PARAGRAPHS:
-            return match.start()
-    return len(text)
+    """Where the lead — the first ``_LEAD_PARAGRAPHS`` paragraphs — ends in ``text``.
+
+    >>> _lead_end("a\\n\\nb\\n\\nc\\n\\nd"), _lead_end("a\\nb")
+    (7, 3)
+    """
+    end = 0
+    for _ in range(_LEAD_PARAGRAPHS):
+        found = text.find("\n", end)
+        if found < 0:
+            return len(text)
+        end = found
+        while text.startswith("\n", end):
+            end += 1
+    return found
+
+
+def _words_before(near: str) -> tuple[str | None, str | None]:
+    """What the words just before a mention make of it, as written next to it and past the word of
+    a province's level ("Công an *tỉnh* X"); None: nothing.
+
+    >>> _words_before("Công an tỉnh "), _words_before("huyện "), _words_before("tại thành phố ")
+    ((None, 'authority'), ('unit', 'unit'), ('town', 'event'))
+    """
+    if not near.endswith(" "):
+        return None, None
+    lowered = " " + near[near.rfind("\n") + 1 :].lower()  # "…\n\nCông an tỉnh X"
+    if "(" in lowered or "“" in lowered:
+        lowered = lowered.replace("(", " ").replace("“", " ")  # "(BĐBP X)", "“Công an X"
+    next_to = _phrase_kind(lowered)
+    for level in _LEVEL_WORDS:
+        if lowered.endswith(level):
+            return next_to, _phrase_kind(lowered[: 1 - len(level)]) or next_to
+    return next_to, next_to
+
+
+def _phrase_kind(lowered: str) -> str | None:
+    for kind, endings in _ENDINGS:
+        if lowered.endswith(endings):
+            return kind
+    return None
 
 
 def _province_mentions(text: str, weight: int, lead_end: int = 0) -> list[_Mention]:
@@ -401,17 +444,22 @@ def _province_mentions(text: str, weight: int, lead_end: int = 0) -> list[_Menti
         word = near[:-1].rsplit(maxsplit=1)[-1:] if near.endswith(" ") else []
         if word and word[0] in _PERSON_BEFORE:
             continue  # "Nguyễn Hà Nam", "Trương Hòa Bình", "chị Huế": a person
-        if written == _HO_CHI_MINH and not _CITY_BEFORE.search(near):
+        next_to, past_level = _words_before(near)
+        if written == _HO_CHI_MINH and next_to not in ("town", "event"):
             continue  # "tư tưởng Hồ Chí Minh", "Chủ tịch Hồ Chí Minh": the person
         route = _is_route(near, text, end)
-        if not route and _UNIT_NAME_BEFORE.search(near):
+        if next_to == "unit" and not route:
             continue  # "huyện Quảng Ninh", "đường Hà Nội": a smaller unit or a street of that name
         if previous is not None and _LIST_JOIN.fullmatch(text, previous[0], start):
             how = previous[1]  # "Công an tỉnh Hà Tĩnh và Nghệ An", "trú tại Hà Tĩnh, Nghệ An"
         elif route:
             how = "route"
+        elif _is_address(text[max(0, start - _BEFORE) : start]):
+            how = "address"
+        elif text[start - 1 : start] == "(" and text[end : end + 1] == ")":
+            how = "bracket"  # "huyện Kỳ Anh (Hà Tĩnh)"
         else:
-            how = _how(text[max(0, start - _BEFORE) : start], near, text, start, end)
+            how = past_level if past_level in ("authority", "event", "comparison") else "plain"
         previous = (end, how)
         place = _LEAD_WEIGHT if start < lead_end else weight
         if how in _UNSCORED:
@@ -422,22 +470,6 @@ def _province_mentions(text: str, weight: int, lead_end: int = 0) -> list[_Menti
     return mentions
 
 
-def _how(before: str, near: str, text: str, start: int, end: int) -> str:
-    """How a mention stands: ``address``, ``comparison``, ``authority``, ``bracket``, ``event`` or
-    ``plain`` (``before`` and ``near``: the text before it, far and near)."""
-    if _is_address(before):
-        return "address"
-    if _COMPARISON_BEFORE.search(near):
-        return "comparison"
-    if _AUTHORITY_BEFORE.search(near):
-        return "authority"
-    if text[start - 1 : start] == "(" and text[end : end + 1] == ")":
-        return "bracket"  # "huyện Kỳ Anh (Hà Tĩnh)"
-    if _EVENT_BEFORE.search(near):
-        return "event"
-    return "plain"
-
-
 def _is_address(before: str) -> bool:
     """Whether the text before a mention ends in a person's address that the mention continues.
 
@@ -446,6 +478,11 @@ def _is_address(before: str) -> bool:
     >>> _is_address("Lê Văn A (trú tại Hà Tĩnh) bị Công an tỉnh ")
     False
     """
+    for keyword in _ADDRESS_KEYWORDS:  # substring searches first: far faster than the scan below
+        if keyword in before:
+            break
+    else:
+        return False
     keywords = list(_ADDRESS.finditer(before))
     if not keywords:
         return False
@@ -456,14 +493,15 @@ def _is_address(before: str) -> bool:
     return all(not word[0].islower() or word in _ADDRESS_WORDS for word in words)
 
 
-def _is_route(before: str, text: str, end: int) -> bool:
+def _is_route(near: str, text: str, end: int) -> bool:
     """Whether a mention is an end of a route joined by a dash ("Điện Biên - Lào Cai",
     "Thanh Hóa – Hủa Phăn"); a dateline ("Hà Tĩnh - Sáng 19-6") is no route."""
     after = _DASH_AFTER.match(text, end)
     if after and after.group(1)[0].isupper() and after.group(1) not in _SENTENCE_STARTS | _DATE_WORDS:
         return True
-    dash = _DASH_BEFORE.search(before)
-    return dash is not None and dash.group(1)[0].isupper()
+    dashed = near.rstrip(" ")[-1:] in ("-", "–", "—") and near.strip()
+    before = _DASH_BEFORE.search(near, max(0, len(near) - _LONGEST_WORD)) if dashed else None
+    return before is not None and before.group(1)[0].isupper()
 
 
 # ---------------------------------------------------------------- officials
