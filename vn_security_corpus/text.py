@@ -163,7 +163,7 @@ def _move_tone(match: re.Match[str]) -> str:
 # Crawled text carries remnants of the HTML or Markdown it was taken from: each kind is repaired
 # and recorded. A whole web page is not an article's text (markup_page says why).
 _ENTITY = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]{1,31})|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
-_ENTITY_ROUNDS = 3  # "&amp;nbsp;" (escaped twice) → "&nbsp;" → a no-break space
+_MAX_PASSES = 4
 # HTML elements that end a line of text where they stand (a paragraph, a line break, a cell) …
 _BLOCK_TAGS = frozenset(
     "address article aside audio blockquote br caption center dd details dialog div dl dt embed fieldset "
@@ -228,15 +228,24 @@ def strip_markup(text: str) -> tuple[str, list[str]]:
     >>> strip_markup("Xem [bài gốc](https://x.vn/a)![ảnh](a.jpg) khi x < y, R&D.")[0]
     'Xem bài gốc khi x < y, R&D.'
     """
-    if not may_hold_markup(text):
-        return text, []
+    repairs: list[str] = []
+    for _ in range(_MAX_PASSES):  # again while a pass uncovers more ("&am<b></b>p;", "****x****")
+        if not may_hold_markup(text):
+            break
+        stripped, made = _strip_markup_once(text)
+        if stripped == text:
+            break
+        text = stripped
+        add_entries(repairs, made)
+    return text, repairs
+
+
+def _strip_markup_once(text: str) -> tuple[str, list[str]]:
     repairs = []
     if "&" in text:
-        decoded = text
-        for _ in range(_ENTITY_ROUNDS):
-            decoded, count = _ENTITY.subn(_decode_entity, decoded)
-            if not count or "&" not in decoded:
-                break
+        decoded, before = text, None
+        while decoded != before:  # "&amp;nbsp;" (escaped twice) → "&nbsp;" → a no-break space
+            before, decoded = decoded, _ENTITY.sub(_decode_entity, decoded)
         if decoded != text:
             text = decoded.replace("\r\n", "\n").replace("\r", "\n")
             repairs.append(_ENTITIES)
