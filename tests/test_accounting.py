@@ -62,7 +62,7 @@ def mixed_raw(raw_copy: Callable[..., Path]) -> Path:
     (raw / "title_only.txt").write_text(raw_text(2).split("\n")[0] + "\n", encoding="utf-8")
     (raw / "date.txt").write_text(" date 2020-13 " + raw_text(4).split(" ", 3)[3], encoding="utf-8")
     (raw / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00")
-    (raw / "markup.txt").write_text(raw_text(0).replace("\n\n", "\n\n<p>", 2), encoding="utf-8")
+    (raw / "markup.txt").write_text(raw_text(0).replace("\n\n", "\n\n<html><body>", 1), encoding="utf-8")
     (raw / "notes.md").write_text("# notes\n", encoding="utf-8")
     new = {**raw_object(3), "title": "Một bài mới về an ninh trật tự"}
     lines = [raw_object(2), new, {**raw_object(4), "date": "2020-13"}]
@@ -108,7 +108,7 @@ def test_manifest_lists_rejected_and_duplicate_inputs_with_their_sha256(mixed_ra
         assert entry["sha256"] == sha256[name] and entry["reasons"]
         assert all(reason.startswith(f"{name}:") and "\n" not in reason for reason in entry["reasons"])
     assert "date '2020-13' is not a real date" in by_origin[("date.txt", 1)]["reasons"][0]
-    assert "not plain text: it holds HTML markup '<p>'" in by_origin[("markup.txt", 1)]["reasons"][0]
+    assert "a web page, not an article's text: it holds '<html'" in by_origin[("markup.txt", 1)]["reasons"][0]
     ids = {row["source"]["file"]: row["id"] for row in load_table(root=tmp_path).to_pylist()}
     assert manifest["duplicates"] == [
         {"file": "dup_bom_crlf.txt", "line": 1, "sha256": sha256["dup_bom_crlf.txt"], "id": ids[RAW_FILES[0].name]},

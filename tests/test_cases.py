@@ -1,7 +1,7 @@
 """The metadata heuristics against the cases in tests/cases/*.json: input → expected fields.
 
-One file per heuristic (dates, bylines, provinces, officials, personal identifiers). A case the code gets wrong
-stays in its file with ``known_failure`` (the reason) and runs as a strict xfail: fixing it
+One file per heuristic (dates, bylines, provinces, officials, personal identifiers, markup remnants). A case
+the code gets wrong stays in its file with ``known_failure`` (the reason) and runs as a strict xfail: fixing it
 turns the suite red until the key is removed, so the file always says what works.
 """
 
@@ -23,6 +23,8 @@ from vn_security_corpus.metadata import (
     split_byline,
 )
 from vn_security_corpus.pii import count_personal_data, mask_personal_data
+from vn_security_corpus.repairs import repair_code
+from vn_security_corpus.text import markup_page, strip_markup
 
 CASES = Path(__file__).with_name("cases")
 Fields = dict[str, Any]
@@ -55,6 +57,15 @@ def personal_data(given: Fields) -> Fields:
     return {"counts": count_personal_data(given["text"]), "masked": mask_personal_data(given["text"])}
 
 
+def markup(given: Fields) -> Fields:
+    text, repairs = strip_markup(given["text"])
+    return {
+        "text": text,
+        "repairs": [repair_code(entry) for entry in repairs],
+        "page": markup_page(given["text"]) is not None,
+    }
+
+
 class Heuristic(NamedTuple):
     run: Callable[[Fields], Fields]
     inputs: frozenset[str]  # the keys an input must have
@@ -74,6 +85,7 @@ HEURISTICS = {
     ),
     "officials": Heuristic(officials, frozenset({"text"}), frozenset(), frozenset({"officials"})),
     "pii": Heuristic(personal_data, frozenset({"text"}), frozenset(), frozenset({"counts", "masked"})),
+    "markup": Heuristic(markup, frozenset({"text"}), frozenset(), frozenset({"text", "repairs", "page"})),
 }
 
 

@@ -247,3 +247,44 @@ def test_a_long_json_list_is_split_in_linear_work() -> None:
         assert CountingText.scanned <= len(text)
         scanned[items] = CountingText.scanned
     assert 3.5 <= scanned[8_000] / scanned[2_000] <= 4.5
+
+
+def test_markup_remnants_are_repaired_in_text_and_json_alike(tmp_path: Path) -> None:
+    """A crawled copy of raw/001 with HTML and Markdown remnants gives the clean file's text, from a
+    text file (every paragraph keeping its line) and from JSON; a whole page is refused."""
+    clean = RAW_FILES[1].read_text(encoding="utf-8")
+    title, _, body = clean.partition("\n\n")
+    first, second, *rest = body.split("\n\n")
+    crawled = "\n".join(
+        [
+            title.replace("Nhân rộng", "**Nhân rộng**"),
+            "=" * 40,
+            "![Hội nghị](https://x.vn/anh.jpg)",
+            first.replace("Công an Thanh Hóa", "[Công an Thanh H&oacute;a](https://x.vn)") + f"<p>{second}</p>",
+            *rest,
+        ]
+    )
+    (tmp_path / "crawled.txt").write_text(crawled, encoding="utf-8")
+    article = read_one(tmp_path / "crawled.txt")
+    expected = read_one(RAW_FILES[1])
+    assert article.record["paragraphs"] == expected.record["paragraphs"]
+    assert article.line_of("/paragraphs/0") == article.line_of("/paragraphs/1") == 4
+    assert article.line_of("/paragraphs/2") == 5
+    assert [repair_code(entry) for entry in article.record["source"]["repairs"]] == [
+        "markdown-emphasis-removed",
+        "heading-underlines-removed",
+        "markdown-images-removed",
+        "html-entities-decoded",
+        "html-tags-removed",
+        "markdown-links-unwrapped",
+    ]
+    json_input = {"title": title.removeprefix(" date 2020-06 ").replace("Nhân", "<b>Nhân</b>"), "paragraphs": []}
+    json_input["paragraphs"] = [first + "<br>" + second, "![ảnh](a.jpg)", *rest[:-1]]
+    (tmp_path / "crawled.json").write_text(json.dumps(json_input, ensure_ascii=False), encoding="utf-8")
+    from_json = process(read_one(tmp_path / "crawled.json"), "crawled.json")
+    from_text = process(expected, "001.txt")
+    assert isinstance(from_json, dict) and isinstance(from_text, dict)
+    assert (from_json["id"], from_json["text"]) == (from_text["id"], from_text["text"])
+    (tmp_path / "page.txt").write_text(f"{title}\n\n<html><body>{first}</body></html>\n", encoding="utf-8")
+    problem = read_rejected(tmp_path / "page.txt").problems[0]
+    assert (problem.line, problem.message) == (3, "the text is a web page, not an article's text: it holds '<html'")

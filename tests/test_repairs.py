@@ -57,6 +57,22 @@ DEFECTS: dict[str, tuple[str, Callable[[str], bytes]]] = {
     "letter-d-bar": (".txt", lambda t: t.replace("Đại tá", "\u00d0ại tá").encode()),
     "odd-spaces": (".txt", lambda t: in_lead("\u00a0")(t).encode()),
     "spaces-collapsed": (".txt", lambda t: in_lead("   ")(t).encode()),
+    "html-entities-decoded": (".txt", lambda t: t.replace("Công an Thanh Hóa", "Công an Thanh H&oacute;a").encode()),
+    "html-tags-removed": (".txt", lambda t: t.replace("\n\nCác đại", "\n\n<p class='caption'>Các đại").encode()),
+    "markdown-images-removed": (
+        ".txt",
+        lambda t: t.replace("\n\nCác đại", "\n\n![Hội nghị](https://x.vn/a.jpg)\nCác đại").encode(),
+    ),
+    "markdown-links-unwrapped": (
+        ".txt",
+        lambda t: t.replace("Bộ Công an,", "[Bộ Công an](https://bocongan.gov.vn),").encode(),
+    ),
+    "heading-underlines-removed": (".txt", lambda t: t.replace("\n\n", "\n==========\n\n", 1).encode()),
+    "markdown-heading-marks-removed": (".txt", lambda t: t.replace("\n\nCác đại", "\n\n## Các đại").encode()),
+    "markdown-emphasis-removed": (
+        ".txt",
+        lambda t: t.replace("Đại tá Trần Phú Hà", "**Đại tá Trần Phú Hà**", 1).encode(),
+    ),
     "byline-unglued": (".txt", lambda t: t.replace("“Sáng tạo”.\n\nTố Phương", "“Sáng tạo”. Tố Phương").encode()),
     "byline-trailer-removed": (".txt", lambda t: (t.rstrip("\n") + "\n\nTheo Báo Công an\n").encode()),
     "line-breaks-joined": (".json", as_json),

@@ -134,8 +134,8 @@ def test_validate_accepts_every_published_record_of_raw(release_root: Path) -> N
         assert validate("article", record, "x") == []
 
 
-# Values that each keyword of the raw schema treats differently: markup of every kind the
-# pattern refuses and look-alikes it allows, blank and odd-space strings, real and unreal dates.
+# Values that each keyword of the raw schema treats differently: web-page markup the pattern
+# refuses and markup it leaves to the reader's repairs, blank and odd-space strings, real and unreal dates.
 _STRINGS = st.sampled_from(
     [
         "Công an tỉnh Thanh Hóa",
@@ -153,6 +153,10 @@ _STRINGS = st.sampled_from(
         "<br/>",
         "<a\thref=x>",
         "< p>",
+        "<html>",
+        "tin <SCRIPT src=x>",
+        "<header>",
+        "<!doctype html",
         "2020-06",
         "2020-02-30",
         "2020-13",
@@ -198,3 +202,14 @@ def _is_partial_date(value: object) -> bool:
 def test_the_fast_check_agrees_with_the_full_one(instance: dict[str, Any]) -> None:
     full = jsonschema.Draft202012Validator(load_schema("raw_article"), format_checker=_FULL_FORMATS)
     assert is_valid("raw_article", instance) == full.is_valid(instance)
+
+
+def test_the_raw_schema_refuses_what_the_reader_calls_a_web_page() -> None:
+    """The plainText rule and text.markup_page name a web page by the same pattern."""
+    from vn_security_corpus.text import PAGE_MARKUP
+
+    assert load_schema("raw_article")["$defs"]["plainText"]["not"]["pattern"] == PAGE_MARKUP
+    problems = validate("raw_article", {**_GOOD_ARTICLE, "paragraphs": ["<html><body>Tin"]}, "raw/a.json")
+    assert [problem.message for problem in problems] == [
+        "paragraphs.0 is a web page, not an article's text: it holds '<html'"
+    ]

@@ -1,4 +1,4 @@
-"""Basic text normalisation: NFC, invisible characters, spacing; every change reported."""
+"""Basic text normalisation: NFC, invisible characters, spacing, markup remnants; every change reported."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from vn_security_corpus.errors import ConfigError
-from vn_security_corpus.repairs import repair_code
-from vn_security_corpus.text import clean_text, expand_abbreviations, to_tone_style
+from vn_security_corpus.repairs import REPAIRS, repair_code
+from vn_security_corpus.text import clean_text, expand_abbreviations, may_hold_markup, strip_markup, to_tone_style
 
 from .conftest import RAW_FILES, REPO
 
@@ -54,6 +54,30 @@ def test_clean_text_is_idempotent_and_total(text: str) -> None:
     assert unicodedata.is_normalized("NFC", cleaned)
     for line in cleaned.split("\n"):
         assert line == line.strip() and "  " not in line
+
+
+# Text made of markup's pieces, so that the property tests meet tags, references and Markdown often.
+MARKUP_PIECES = st.lists(
+    st.sampled_from(
+        ["<", ">", "/", "p", "b", "br", "!--", "-->", "&", ";", "#", "x", "amp", "nbsp", "7871", "*", "**", "_",
+         "[", "](", ")", "!", "=", "---", " ", "\n", "Hà", "ế", "<o:p>", "<html>", "&lt;b&gt;", "<a href='x'>"]
+    ),
+    max_size=30,
+).map("".join)  # fmt: skip
+
+
+@given(st.one_of(st.text(), MARKUP_PIECES))
+def test_strip_markup_is_idempotent_and_total(text: str) -> None:
+    stripped, repairs = strip_markup(text)
+    assert all(repair_code(entry) in REPAIRS for entry in repairs)
+    assert strip_markup(stripped) == (stripped, [])
+    if not may_hold_markup(text):
+        assert (stripped, repairs) == (text, [])
+
+
+@pytest.mark.parametrize("path", RAW_FILES, ids=lambda p: p.name[:3])
+def test_raw_files_hold_no_markup(path: object) -> None:
+    assert strip_markup(path.read_text(encoding="utf-8"))[1] == []  # type: ignore[attr-defined]
 
 
 @given(st.text(alphabet=st.characters(categories=["L", "N", "P"])))

@@ -168,9 +168,10 @@ data to profile, identify or contact the persons it names.
 - Metadata is extracted by rules from the text; where a rule finds nothing the
   field is null rather than guessed. Dates come from the header and from the
   date phrase opening the lead ("Sáng 19-6,"); a day without a year stays
-  unknown. `province` is the most mentioned of the 63 provinces (a person's name
-  such as "Nguyễn Hà Nam" can still be mistaken for one); districts are not
-  resolved. `officials` are names that follow a police or military rank.
+  unknown. `province` is scored from where and how the 63 provinces are named
+  (null for national or foreign stories); a person's name with an unlisted
+  surname can still be mistaken for one, and districts are not resolved.
+  `officials` are names that follow a police or military rank.
 - Photo captions are kept in `text` as short paragraphs; they cannot be told
   from body text reliably.
 - The corpus reflects the outlets it was collected from and their point of view.

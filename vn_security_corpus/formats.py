@@ -28,8 +28,8 @@ from typing import Any
 from .decode import DecodeError, decode
 from .errors import Problem
 from .metadata import find_byline
-from .repairs import repair
-from .text import line_end_repairs
+from .repairs import add_entries, repair
+from .text import line_end_repairs, markup_page, may_hold_markup, strip_markup_lines
 
 TEXT_SUFFIXES = (".txt",)
 JSON_SUFFIXES = (".json", ".jsonl")
@@ -202,7 +202,22 @@ def _parse_or_reject(
                 )
             ],
         )
+    page = markup_page(text)
+    if page is not None:
+        reason, offset = page
+        line = len(_LINE_END.findall(text, 0, offset)) + 1
+        return Rejected(name, line, sha256, [_page_problem(display, line, reason)])
     return parse_text(text, name, sha256, encoding, repairs)
+
+
+def _page_problem(display: str, line: int | None, reason: str) -> Problem:
+    return Problem(
+        display,
+        line,
+        f"the text is a web page, not an article's text: {reason}",
+        fix="take the article's text out of the page first (tags, character references and Markdown inside "
+        "text are repaired when read; a whole page is not)",
+    )
 
 
 def split_lines(text: str) -> list[str]:
@@ -220,9 +235,18 @@ def parse_text(text: str, name: str, sha256: str, encoding: str, repairs: list[s
     real layouts put it (:func:`~vn_security_corpus.metadata.find_byline`: its own last line,
     before trailers such as "Theo VOV", or glued to the last sentence). Blank lines are not
     needed between paragraphs; LF, CRLF and CR line ends are all accepted (and recorded).
+    Remnants of HTML and Markdown are repaired first (:func:`~vn_security_corpus.text.strip_markup`):
+    a line that held only an image or an underline is dropped, one split by ``<p>`` or ``<br>``
+    gives several paragraphs.
     """
     repairs = list(repairs or []) + line_end_repairs(text)
-    numbered = [(number, line) for number, line in enumerate(split_lines(text), 1) if line.strip()]
+    raw_lines = split_lines(text)
+    if may_hold_markup(text):  # HTML and Markdown remnants repaired, each line keeping its number
+        pieces, markup = strip_markup_lines(raw_lines)
+        repairs += markup
+        numbered = [(index + 1, line) for index, line in pieces if line.strip()]
+    else:
+        numbered = [(number, line) for number, line in enumerate(raw_lines, 1) if line.strip()]
     source = {"file": name, "line": 1, "sha256": sha256, "encoding": encoding, "repairs": repairs}
     if not numbered:
         return RawArticle({"title": "", "paragraphs": [], "source": source}, {"": 1})
@@ -294,9 +318,62 @@ def parse_json(
             yield reject(
                 line, "the object sets `source`, which the reader fills in", "remove `source` from the input", "/source"
             )
+        elif (page := markup_page("\n".join(_strings(item)))) is not None:
+            yield Rejected(name, line, sha256, [_page_problem(display, line, page[0])])
         else:
-            source = {"file": name, "line": line, "sha256": sha256, "encoding": encoding, "repairs": list(repairs)}
-            yield RawArticle({**item, "source": source}, {"": line})
+            cleaned, markup = _strip_item_markup(item)
+            source = {"file": name, "line": line, "sha256": sha256, "encoding": encoding, "repairs": repairs + markup}
+            yield RawArticle({**cleaned, "source": source}, {"": line})
+
+
+_TEXT_FIELDS = ("title", "body", "byline")
+
+
+def _strings(item: dict[str, Any]) -> Iterator[str]:
+    """The text of an input object: its title, body or paragraphs, and byline (where they are strings)."""
+    for key in _TEXT_FIELDS:
+        if isinstance(item.get(key), str):
+            yield item[key]
+    if isinstance(item.get("paragraphs"), list):
+        yield from (paragraph for paragraph in item["paragraphs"] if isinstance(paragraph, str))
+
+
+def _strip_item_markup(item: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """An input object with the markup remnants of its text repaired, and the repairs made.
+
+    Title, body and byline keep their lines (a ``<br>`` becomes a line break); a paragraph split
+    by ``<p>`` or ``<br>`` becomes several, and one left blank by the repairs is dropped.
+
+    >>> _strip_item_markup({"title": "<b>T</b>", "paragraphs": ["a<p>b", "![ảnh](a.jpg)", "c"]})[0]
+    {'title': 'T', 'paragraphs': ['a', 'b', 'c']}
+    """
+    cleaned, repairs = dict(item), list[str]()
+    for key in _TEXT_FIELDS:
+        if isinstance(item.get(key), str):
+            pieces, made = strip_markup_lines(item[key].split("\n"))
+            if made:
+                cleaned[key] = "\n".join(piece for _, piece in pieces)
+                add_entries(repairs, made)
+    paragraphs = item.get("paragraphs")
+    if isinstance(paragraphs, list) and all(isinstance(paragraph, str) for paragraph in paragraphs):
+        new: list[str] = []
+        for paragraph in paragraphs:
+            pieces, made = strip_markup_lines(paragraph.split("\n"))
+            if not made:
+                new.append(paragraph)
+                continue
+            add_entries(repairs, made)
+            # pieces of one line were cut by a tag: paragraphs of their own; lines stay lines
+            parts: list[list[str]] = []
+            for number, (index, piece) in enumerate(pieces):
+                if number and index != pieces[number - 1][0]:
+                    parts[-1].append(piece)
+                else:
+                    parts.append([piece])
+            new.extend(text for text in map("\n".join, parts) if text.strip())
+        if new != paragraphs:
+            cleaned["paragraphs"] = new
+    return cleaned, repairs
 
 
 def _holds_lone_surrogate(value: Any) -> bool:

@@ -231,11 +231,25 @@ def _is_place(names: Sequence[str]) -> bool:
 
 # ---------------------------------------------------------------- provinces
 
-# Words that, just before a province name, make it part of a person's name ("Nguyễn Hà Nam").
-_NAME_PARTS = frozenset(
-    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đào Cao Lương Mai Trịnh Tô Lâm "
-    "Thị Văn Đức Hữu Ngọc Xuân Đình Tiến Trọng Mạnh".split()
+# Common Vietnamese surnames (with the Kinh and the largest minorities' most frequent ones). Before
+# a province name they make it a person's name ("Trương Hòa Bình"); a rank followed by one written
+# in lower case ("trung tá nguyễn Văn A") is a name mistyped.
+SURNAMES = frozenset(
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Trương Đinh Đoàn Lâm Mai Trịnh Đào "
+    "Cao Lương Tô Hà Tạ Chu La Lưu Kiều Quách Thái Triệu Tăng Lại Khổng Vương Châu Từ Hứa Mạc Thân Tôn Giang Kim "
+    "Âu Bạch Diệp Doãn Khúc Lục Mạch Nghiêm Phùng Quan Tống Trình Vi Lò Lường Hầu Đàm Ông Đồng Nông Lã Lữ Ninh "
+    "Khương Viên Cù Cấn Chử Bế Sầm Thạch Danh Kha Ma Mã Ân Đậu Chúc Lạc Tiêu Phí Giáp Văn Ngụy Bành Cổ "
+    "Dư Hàn Hoa Lỗ Mẫn Nhan Ôn Tào Thiều Trang Ưng Vưu Kpă Rơ Siu Ksor".split()
 )
+# Middle names and honorifics that, just before a province name, make it a person's given name
+# ("Phạm Thị Hà Giang", "Ngụy Như Kon Tum", "chị Huế"). "Đoàn" (a delegation: "Đoàn Nghệ An thăm …")
+# and "Anh" (England) are left out.
+_GIVEN_NAME_PARTS = frozenset(
+    "Thị Văn Đức Hữu Ngọc Xuân Đình Tiến Trọng Mạnh Quốc Minh Thanh Công Thu Hồng Bá Duy Quang Như Khắc Viết "
+    "Thế Huy Hoài Thúy Thùy Phương Bích Diệu Mỹ".split()
+)
+_HONORIFICS = frozenset("ông bà anh chị cô chú bác cháu cụ Ông Bà Chị Cô Chú Bác Cụ".split())
+_PERSON_BEFORE = (SURNAMES - {"Đoàn"}) | _GIVEN_NAME_PARTS | _HONORIFICS
 _DASHES = ("-", " - ", "–", " – ")
 _NOT_WORD_AFTER = r"(?![^\W_])"
 
@@ -276,20 +290,43 @@ def _compiled_gazetteer() -> _Gazetteer:
 
 
 def find_places(title: str, text: str) -> Places:
-    """The provinces of an article (title and text normalised, single-spaced).
+    """The provinces of an article (title and text normalised, single-spaced, paragraphs
+    separated by line breaks).
 
-    ``province`` is the most mentioned (title mentions count double; the first mentioned
-    among equals), ``provinces`` all of them in order of first mention.
+    ``provinces`` lists every province the article names as a place, in order of first mention:
+    not a province's name inside a person's name ("Trương Hòa Bình", "chị Huế"), inside the name
+    of a district, commune, ward or street ("huyện Quảng Ninh", "huyện Điện Biên Đông",
+    "đường Ngụy Như Kon Tum"), nor "Hồ Chí Minh" the person (the city is "TP Hồ Chí Minh",
+    "TP.HCM", "thành phố Hồ Chí Minh", or "Hồ Chí Minh" after "tại" or "ở").
+
+    ``province`` is the province the story happens in. Each mention scores by where it stands
+    (the title 6, the lead — the first three paragraphs — 2, further on 1) and how: a local
+    authority's ("Công an tỉnh X", "UBND tỉnh X", "BĐBP X": +3), in brackets after a district
+    or city ("Công an TP Phan Thiết (Bình Thuận)": +3), the place of the event ("tại X",
+    "ở X", "trên địa bàn X": +1). A person's address ("trú tại", "quê", "ngụ", "HKTT",
+    "thường trú", "tạm trú"), a route ("tuyến Điện Biên - Lào Cai") and a comparison
+    ("so với X", "như X") score nothing; a name listed after one ("X, Y và Z") is read as
+    that one. Only a province *anchored* in the article can be ``province``: named in the
+    title or the lead, or as a local authority's or in brackets anywhere. The highest score
+    among those wins (the first mentioned among equals); with none anchored — a national or
+    foreign story that names provinces only in passing — ``province`` is null.
 
     >>> find_places("Hội nghị ở Hà Tĩnh", "Đoàn Nghệ An thăm Hà Tĩnh. Nghệ An và Nghệ An.")
     Places(province='Hà Tĩnh', provinces=['Hà Tĩnh', 'Nghệ An'], province_2025='Hà Tĩnh')
+    >>> find_places("", "Công an tỉnh Hà Tĩnh bắt Lê Văn A (trú tại tỉnh Nghệ An), quê Nghệ An.")
+    Places(province='Hà Tĩnh', provinces=['Hà Tĩnh', 'Nghệ An'], province_2025='Hà Tĩnh')
     """
-    in_title, in_text = _province_mentions(title), _province_mentions(text)
-    order = list(dict.fromkeys(in_title + in_text))
-    if not order:
-        return Places(None, [], None)
-    counts = Counter(in_title + in_title + in_text)
-    main = max(order, key=lambda name: (counts[name], -order.index(name)))
+    mentions = _province_mentions(title, _TITLE_WEIGHT) + _province_mentions(text, _BODY_WEIGHT, _lead_end(text))
+    order = list(dict.fromkeys(mention.name for mention in mentions))
+    scores: Counter[str] = Counter()
+    anchored: set[str] = set()
+    for mention in mentions:
+        scores[mention.name] += mention.score
+        if mention.anchored:
+            anchored.add(mention.name)
+    if not anchored:
+        return Places(None, order, None)
+    main = max(anchored, key=lambda name: (scores[name], -order.index(name)))
     return Places(main, order, province_2025(main))
 
 
@@ -302,18 +339,169 @@ def province_2025(name: str | None) -> str | None:
     return _compiled_gazetteer().province_2025[name] if name else None
 
 
-def _province_mentions(text: str) -> list[str]:
+class _Mention(NamedTuple):
+    name: str  # canonical
+    score: int  # what it adds to its province's score
+    anchored: bool  # whether it can make its province the article's
+
+
+# How a mention stands, read from the words before it (and after it, for routes), and what it scores.
+_TITLE_WEIGHT, _LEAD_WEIGHT, _BODY_WEIGHT = 6, 2, 1
+_BONUS = {"authority": 3, "bracket": 3, "event": 1}
+_UNSCORED = frozenset({"address", "route", "comparison"})
+_NEAR = 40  # characters looked at for the words just before a mention …
+_BEFORE = 160  # … and for a person's address, which runs over several parts
+# The words just before a mention (lower-cased) and what they make of it: a city or town in the
+# province ("TP Hà Tĩnh", "thị xã Quảng Trị"), a smaller unit or a street of that name ("huyện Quảng
+# Ninh", "đường Hà Nội"), a local authority, the place of the event, a comparison. Looked up in this
+# order ("thị xã" before "xã") as endings of the text before the mention.
+_WORDS_BEFORE = (
+    ("town", "thị xã|thành phố"),
+    ("unit", "huyện|quận|xã|phường|thị trấn|thôn|xóm|ấp|bản|đường|phố|đại lộ|ngõ|hẻm|kiệt"),
+    (
+        "authority",
+        "công an|ca|ubnd|ủy ban nhân dân|hđnd|tỉnh ủy|thành ủy|bđbp|bộ đội biên phòng|biên phòng|chqs|quân sự"
+        "|vksnd|viện kiểm sát nhân dân|tand|tòa án nhân dân",
+    ),
+    ("event", "tại|ở|trên địa bàn|địa bàn"),
+    ("comparison", "so với|so sánh với|hơn|như|giống|tương tự"),
+)
+_ENDINGS = [(kind, tuple(f" {phrase} " for phrase in phrases.split("|"))) for kind, phrases in _WORDS_BEFORE]
+# The word of a province's level between those words and its name ("Công an tỉnh X", "tại TP X").
+_LEVEL_WORDS = (" tỉnh ", " thành phố ", " tp ", " tp. ")
+# A person's address: the keyword, then only the parts of an address ("xã A, huyện B, tỉnh").
+_ADDRESS_KEYWORDS = ("trú", "ngụ", "quê", "HKTT", "hộ khẩu", "nguyên quán", "sinh sống", "nơi ở", "địa chỉ")
+_ADDRESS = re.compile(rf"(?<![^\W_])(?:{'|'.join(_ADDRESS_KEYWORDS)})(?![^\W_])")
+_ADDRESS_WORDS = frozenset(
+    "tại ở quán số thôn xóm ấp bản buôn làng tổ dân khu phố xã phường thị trấn huyện quận thành tỉnh đường ngõ "
+    "ngách hẻm kiệt TP TX".split()
+)
+_ADDRESS_BREAKS = re.compile(r"[.;!?()\[\]\n]")
+# A route: two places joined by a dash ("Điện Biên - Lào Cai").
+_LONGEST_WORD = 12  # characters, for the word before a dash
+_DASH_BEFORE = re.compile(r"([^\W\d_]+) ?[-–—] ?$")
+_DASH_AFTER = re.compile(r" ?[-–—] ?([^\W\d_]+)")
+# A name listed after another ("Công an tỉnh Hà Tĩnh và Nghệ An").
+_LIST_JOIN = re.compile(r"(?:,|,? và|,? hoặc|;)(?: (?:tỉnh|thành phố|TP\.?|Tp\.?))? ")
+_HO_CHI_MINH = "Hồ Chí Minh"
+
+
+def _lead_end(text: str) -> int:
+    """Where the lead — the first ``_LEAD_PARAGRAPHS`` paragraphs — ends in ``text``.
+
+    >>> _lead_end("a\\n\\nb\\n\\nc\\n\\nd"), _lead_end("a\\nb")
+    (7, 3)
+    """
+    end = 0
+    for _ in range(_LEAD_PARAGRAPHS):
+        found = text.find("\n", end)
+        if found < 0:
+            return len(text)
+        end = found
+        while text.startswith("\n", end):
+            end += 1
+    return found
+
+
+def _words_before(near: str) -> tuple[str | None, str | None]:
+    """What the words just before a mention make of it, as written next to it and past the word of
+    a province's level ("Công an *tỉnh* X"); None: nothing.
+
+    >>> _words_before("Công an tỉnh "), _words_before("huyện "), _words_before("tại thành phố ")
+    ((None, 'authority'), ('unit', 'unit'), ('town', 'event'))
+    """
+    if not near.endswith(" "):
+        return None, None
+    lowered = " " + near[near.rfind("\n") + 1 :].lower()  # "…\n\nCông an tỉnh X"
+    if "(" in lowered or "“" in lowered:
+        lowered = lowered.replace("(", " ").replace("“", " ")  # "(BĐBP X)", "“Công an X"
+    next_to = _phrase_kind(lowered)
+    for level in _LEVEL_WORDS:
+        if lowered.endswith(level):
+            return next_to, _phrase_kind(lowered[: 1 - len(level)]) or next_to
+    return next_to, next_to
+
+
+def _phrase_kind(lowered: str) -> str | None:
+    for kind, endings in _ENDINGS:
+        if lowered.endswith(endings):
+            return kind
+    return None
+
+
+def _province_mentions(text: str, weight: int, lead_end: int = 0) -> list[_Mention]:
+    """The province mentions of ``text``: those before ``lead_end`` weigh as the lead's, the others
+    ``weight``; names of people, of smaller units and streets are left out."""
     table = _compiled_gazetteer()
-    mentions = []
+    mentions: list[_Mention] = []
+    previous: tuple[int, str] | None = None  # the last mention's end and how it stood
     for match in table.pattern.finditer(text):
-        start = match.start()
-        name = table.canonical[match.group()]
+        start, end, written = match.start(), match.end(), match.group()
+        name = table.canonical[written]
         if name is None or (start and text[start - 1].isalnum()):
             continue
-        if text[start - 1 : start] == " " and text[max(0, start - 12) : start - 1].rsplit(" ", 1)[-1] in _NAME_PARTS:
-            continue  # "Nguyễn Hà Nam" is a person
-        mentions.append(name)
+        near = text[max(0, start - _NEAR) : start]
+        word = near[:-1].rsplit(maxsplit=1)[-1:] if near.endswith(" ") else []
+        if word and word[0] in _PERSON_BEFORE:
+            continue  # "Nguyễn Hà Nam", "Trương Hòa Bình", "chị Huế": a person
+        next_to, past_level = _words_before(near)
+        if written == _HO_CHI_MINH and next_to not in ("town", "event"):
+            continue  # "tư tưởng Hồ Chí Minh", "Chủ tịch Hồ Chí Minh": the person
+        route = _is_route(near, text, end)
+        if next_to == "unit" and not route:
+            continue  # "huyện Quảng Ninh", "đường Hà Nội": a smaller unit or a street of that name
+        if previous is not None and _LIST_JOIN.fullmatch(text, previous[0], start):
+            how = previous[1]  # "Công an tỉnh Hà Tĩnh và Nghệ An", "trú tại Hà Tĩnh, Nghệ An"
+        elif route:
+            how = "route"
+        elif _is_address(text[max(0, start - _BEFORE) : start]):
+            how = "address"
+        elif text[start - 1 : start] == "(" and text[end : end + 1] == ")":
+            how = "bracket"  # "huyện Kỳ Anh (Hà Tĩnh)"
+        else:
+            how = past_level if past_level in ("authority", "event", "comparison") else "plain"
+        previous = (end, how)
+        place = _LEAD_WEIGHT if start < lead_end else weight
+        if how in _UNSCORED:
+            mentions.append(_Mention(name, 0, False))
+        else:
+            anchored = place >= _LEAD_WEIGHT or how in ("authority", "bracket")
+            mentions.append(_Mention(name, place + _BONUS.get(how, 0), anchored))
     return mentions
+
+
+def _is_address(before: str) -> bool:
+    """Whether the text before a mention ends in a person's address that the mention continues.
+
+    >>> _is_address("Lê Văn A (SN 1990, trú tại xã Kỳ Tân, huyện Kỳ Anh, tỉnh "), _is_address("quê ở ")
+    (True, True)
+    >>> _is_address("Lê Văn A (trú tại Hà Tĩnh) bị Công an tỉnh ")
+    False
+    """
+    for keyword in _ADDRESS_KEYWORDS:  # substring searches first: far faster than the scan below
+        if keyword in before:
+            break
+    else:
+        return False
+    keywords = list(_ADDRESS.finditer(before))
+    if not keywords:
+        return False
+    rest = before[keywords[-1].end() :].removesuffix("(")  # "trú tại huyện Kỳ Anh (Hà Tĩnh)"
+    if _ADDRESS_BREAKS.search(rest):
+        return False
+    words = rest.replace(",", " ").replace(":", " ").split()
+    return all(not word[0].islower() or word in _ADDRESS_WORDS for word in words)
+
+
+def _is_route(near: str, text: str, end: int) -> bool:
+    """Whether a mention is an end of a route joined by a dash ("Điện Biên - Lào Cai",
+    "Thanh Hóa – Hủa Phăn"); a dateline ("Hà Tĩnh - Sáng 19-6") is no route."""
+    after = _DASH_AFTER.match(text, end)
+    if after and after.group(1)[0].isupper() and after.group(1) not in _SENTENCE_STARTS | _DATE_WORDS:
+        return True
+    dashed = near.rstrip(" ")[-1:] in ("-", "–", "—") and near.strip()
+    before = _DASH_BEFORE.search(near, max(0, len(near) - _LONGEST_WORD)) if dashed else None
+    return before is not None and before.group(1)[0].isupper()
 
 
 # ---------------------------------------------------------------- officials
@@ -340,11 +528,29 @@ _RANK_LAST_WORD = re.compile(
 )
 # Every ending of a rank's words ("tá", "Đại tá", "Đô đốc", "Phó Đô đốc"): where looking back stops.
 _RANK_SUFFIXES = frozenset(" ".join(form.split()[-count:]) for form in _RANK_FORMS for count in range(2, 4))
-_NAME_AFTER_RANK = re.compile(r" ([^\W\d_]+(?: [^\W\d_]+){0,5})")
+# Academic and professional titles that may stand between a rank and the name: "Trung tướng,
+# PGS.TS Nguyễn Văn Bình", "Đại tá, Tiến sĩ Lê Văn A".
+_ACADEMIC_TITLE = (
+    r"(?:P?GS|TSKH|TS|Th[Ss]|KS|BS(?:CKI{1,2})?|CKI{1,2}|LS|NCS"
+    r"|(?:Phó )?Giáo sư|Tiến sĩ|Thạc sĩ|Bác sĩ|Kỹ sư|Luật sư)"
+)
+_NAME_AFTER_RANK = re.compile(
+    rf"(?:,? {_ACADEMIC_TITLE}(?:\.? ?,? ?{_ACADEMIC_TITLE})*\.?)? ([^\W\d_]+(?: [^\W\d_]+){{0,5}})"
+)
 # Capitalised words that start a job title rather than continue a name ("Trần Phú Hà Giám đốc").
 _TITLE_WORDS = frozenset(
     "Giám Phó Trưởng Chủ Bí Ủy Chỉ Tổng Cục Chánh Thứ Bộ Đội Tỉnh Huyện Viện Sở Phòng Ban Đảng".split()
 )
+# Words that start a sentence and are no syllable of a name: a caption glued to the next sentence
+# ("Thượng úy Long Ngày 28/6, …") ends the name there. "Sáng", "Năm" and "Tháng" are names too:
+# they end one only before a date ("Sáng 19-6", "Năm 2020") or a time word ("Sáng nay").
+_SENTENCE_STARTS = frozenset(
+    "Ngày Chiều Tối Trưa Đêm Hôm Sau Trước Tại Theo Khi Trong Lúc Qua Vào Với Cùng Để Do Vì Nhưng Còn Ngoài "
+    "Đây Đó Các Những Một Nhiều Mặc Nếu Riêng Ngay Thời Dự Tham".split()
+)
+_DATE_WORDS = frozenset({"Sáng", "Năm", "Tháng"})
+_AFTER_DATE_WORD = re.compile(r" (?:\d|(?:nay|qua|mai|sớm|hôm|ngày|đó|này)(?![^\W_]))")
+_AN = re.compile(r" an(?![^\W_])")
 _MIN_NAME_WORDS, _MAX_OFFICIAL_NAME_WORDS = 2, 5
 
 
@@ -353,10 +559,15 @@ def find_officials(text: str) -> list[dict[str, str]]:
     appearance, without repeats.
 
     The rank is written in its canonical form (``đại uý`` → ``Đại úy``); the name is the
-    full personal name that follows it. ``Đại hội``, ``Đại biểu`` are not ranks.
+    personal name that follows it (2 to 5 capitalised words; an academic title between them is
+    skipped), ended by a job title, by ``Công an``, or by a word that starts the next sentence.
+    A surname mistyped in lower case is written back capitalised. ``Đại hội``, ``Đại biểu``
+    are not ranks.
 
     >>> find_officials("Đại biểu dự Đại hội; Thượng tá Phạm Thị Vân Hạnh - Phó Trưởng phòng")
     [{'rank': 'Thượng tá', 'name': 'Phạm Thị Vân Hạnh'}]
+    >>> find_officials("Trung tướng, PGS.TS Nguyễn Văn Bình; Trung tá nguyễn Viết Thắng Công an tỉnh")
+    [{'rank': 'Trung tướng', 'name': 'Nguyễn Văn Bình'}, {'rank': 'Trung tá', 'name': 'Nguyễn Viết Thắng'}]
     """
     found: dict[tuple[str, str], None] = {}
     for last in _RANK_LAST_WORD.finditer(text):
@@ -364,14 +575,37 @@ def find_officials(text: str) -> list[dict[str, str]]:
         following = _NAME_AFTER_RANK.match(text, last.end()) if rank else None
         if rank is None or following is None:
             continue
-        words: list[str] = []
-        for word in following.group(1).split(" "):
-            if not _is_name_word(word) or (words and word in _TITLE_WORDS) or len(words) == _MAX_OFFICIAL_NAME_WORDS:
-                break
-            words.append(word)
-        if len(words) >= _MIN_NAME_WORDS:
-            found[(rank, " ".join(words))] = None
+        name = _personal_name(text, following.start(1), following.group(1).split(" "))
+        if name:
+            found[(rank, name)] = None
     return [{"rank": rank, "name": name} for rank, name in found]
+
+
+def _personal_name(text: str, start: int, tokens: list[str]) -> str | None:
+    """The personal name that ``tokens`` (the words at ``text[start:]``) begin with, or None.
+
+    >>> _personal_name("Long Ngày 28/6", 0, ["Long", "Ngày"]), _personal_name("lê Văn An", 0, ["lê", "Văn", "An"])
+    (None, 'Lê Văn An')
+    """
+    if tokens and not _is_name_word(tokens[0]) and tokens[0].isalpha() and tokens[0].islower():
+        surname = tokens[0][0].upper() + tokens[0][1:]
+        if surname in SURNAMES and len(tokens) > 1 and _is_name_word(tokens[1]):
+            tokens = [surname, *tokens[1:]]  # a surname mistyped in lower case: "nguyễn Viết Thắng"
+    words: list[str] = []
+    end = start
+    for index, word in enumerate(tokens):
+        end += len(word) + (1 if index else 0)
+        if (
+            len(words) == _MAX_OFFICIAL_NAME_WORDS
+            or not _is_name_word(word)
+            or (words and word in _TITLE_WORDS)
+            or word in _SENTENCE_STARTS
+            or (word in _DATE_WORDS and _AFTER_DATE_WORD.match(text, end))
+            or (word == "Công" and _AN.match(text, end))  # "… Văn Hải Công an tỉnh"
+        ):
+            break
+        words.append(word)
+    return " ".join(words) if len(words) >= _MIN_NAME_WORDS else None
 
 
 def _rank_ending_at(text: str, space: int, last_word: str) -> str | None:

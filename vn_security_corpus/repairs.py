@@ -41,6 +41,14 @@ REPAIRS: Mapping[str, str] = {
     # formats.py (and text.py): line ends
     "line-ends-crlf": "Windows line ends (CRLF) turned into LF",
     "line-ends-cr": "old Mac line ends (CR) turned into LF",
+    # formats.py (text.strip_markup): remnants of HTML and Markdown in crawled text
+    "html-entities-decoded": "HTML character references (&ecirc;, &nbsp;, &#7871;) decoded into their characters",
+    "html-tags-removed": "HTML tags and comments removed; a tag that ends a line (<p>, <br>, <div>) made a line break",
+    "markdown-images-removed": "Markdown images (![alt](url)) removed",
+    "markdown-links-unwrapped": "Markdown links ([text](url)) replaced by their text",
+    "heading-underlines-removed": "lines of = or - under a heading, and rule lines of -, * or _, removed",
+    "markdown-heading-marks-removed": "Markdown heading marks (# or ## before a heading) removed",
+    "markdown-emphasis-removed": "Markdown bold and italic markers (**, __, *, _) around text removed",
     # formats.py: the end of an article (metadata.find_byline)
     "byline-unglued": "a byline glued to the end of the last sentence taken off it",
     "byline-trailer-removed": "a line after the byline that is not text (Theo …, (Tổng hợp), photo credits) removed",

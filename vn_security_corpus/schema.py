@@ -244,8 +244,9 @@ def _describe(error: jsonschema.ValidationError, pointer: str) -> str:
     if keyword == "maxLength":
         return f"{field} is {len(value)} characters long, more than {expected}"
     if keyword == "not" and isinstance(expected, Mapping) and "pattern" in expected and isinstance(value, str):
-        found = re.search(expected["pattern"], value)  # the schemas' one such rule: no markup in plain text
-        return f"{field} is not plain text: it holds HTML markup {_preview(found.group() if found else value)}"
+        found = re.search(expected["pattern"], value)  # the schemas' one such rule: text, not a web page
+        shown = found.group().rstrip(" \t\n\r\f\v/>") if found else value
+        return f"{field} is a web page, not an article's text: it holds {_preview(shown)}"
     if keyword == "format":
         return f"{field} {_preview(value)} is not a real date in the form YYYY, YYYY-MM or YYYY-MM-DD"
     if keyword == "pattern":

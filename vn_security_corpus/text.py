@@ -1,4 +1,4 @@
-"""Text normalisation: Unicode NFC, invisible characters, spacing, Vietnamese tone marks.
+"""Text normalisation: Unicode NFC, invisible characters, spacing, markup remnants, Vietnamese tone marks.
 
 Every change is reported as a repair entry (:func:`vn_security_corpus.repairs.repair`) so that
 provenance can record it.
@@ -19,15 +19,17 @@ provenance can record it.
 from __future__ import annotations
 
 import functools
+import html
+import html.entities
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from .errors import ConfigError
 from .package_data import package_file
-from .repairs import repair
+from .repairs import add_entries, repair
 
 # Characters that take no room and carry no letter: zero-width space/joiners,
 # word joiner, byte order mark, soft hyphen.
@@ -156,6 +158,219 @@ def _move_tone(match: re.Match[str]) -> str:
     first, second = unicodedata.normalize("NFD", pair[0]), unicodedata.normalize("NFD", pair[1])
     # exactly one of the two carries the tone mark: swap the marks
     return unicodedata.normalize("NFC", first[0] + second[1:]) + unicodedata.normalize("NFC", second[0] + first[1:])
+
+
+# ---------------------------------------------------------------- markup remnants
+
+# Crawled text carries remnants of the HTML or Markdown it was taken from: each kind is repaired
+# and recorded. A whole web page is not an article's text (markup_page says why).
+_ENTITY = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]{1,31})|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+_MAX_PASSES = 4
+# HTML elements that end a line of text where they stand (a paragraph, a line break, a cell) …
+_BLOCK_TAGS = frozenset(
+    "address article aside audio blockquote br caption center dd details dialog div dl dt embed fieldset "
+    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr iframe legend li main nav noscript object ol p "
+    "picture pre section summary table tbody td tfoot th thead tr ul video".split()
+)
+# … and those that sit inside a line (emphasis, links, images, spans, form controls).
+_INLINE_TAGS = frozenset(
+    "a abbr b bdi bdo big button cite code data del dfn em font i img input ins kbd label link mark meta option q "
+    "s samp select small source span strike strong sub sup textarea time tt u var wbr".split()
+)
+# A tag (of an HTML element, or of an XML namespace as Word writes them: <o:p>) or a comment.
+# Attributes hold anything but < and >; "x < y", <ten@mien.vn> and <y and z> are no tags.
+_TAG = re.compile(r"<!--.*?-->|<(/?)([A-Za-z][A-Za-z0-9]*)(:[A-Za-z][A-Za-z0-9]*)?(?:\s[^<>]*)?/?>", re.DOTALL)
+# What only a web page holds; the same pattern as schema/raw_article.schema.json's plainText rule.
+PAGE_MARKUP = (
+    r"<(?:![Dd][Oo][Cc][Tt][Yy][Pp][Ee]|\?[Xx][Mm][Ll]"
+    r"|/?(?:[Hh][Tt][Mm][Ll]|[Hh][Ee][Aa][Dd]|[Bb][Oo][Dd][Yy]|[Ss][Cc][Rr][Ii][Pp][Tt]|[Ss][Tt][Yy][Ll][Ee])"
+    r"(?:[\s/>]|$))|<!\[CDATA\["
+)
+_PAGE = re.compile(PAGE_MARKUP)
+_PAGE_END = " \t\n\r\f\v/>"  # what the pattern matches after a page tag's name
+_HTML_TAGS = _BLOCK_TAGS | _INLINE_TAGS
+_MAX_TAG_SHARE = 0.5  # more of the characters in tags than that: a page, not text
+_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^()\n]*(?:\([^()\n]*\)[^()\n]*)*\)")
+_MD_LINK = re.compile(r"\[([^\[\]\n]*)\]\((?:<[^<>\n]*>|[^()\s]+(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"\n]*\")?\)")
+# A line of only = or - (a heading's underline, or a rule), or of three or more * or _ (a rule).
+_RULE_LINE = re.compile(r"[ \t]*(?:={3,}|-{3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})[ \t]*")
+_ATX_HEADING = re.compile(r"[ \t]{0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*")
+_MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.*?\S)\1")
+_MD_ITALIC = re.compile(
+    r"(?<![\w*\\])\*(?=[^\s*])([^*\n]*?[^\s*])\*(?![\w*])|(?<![\w\\])_(?=[^\s_])([^_\n]*?[^\s_])_(?!\w)"
+)
+# The characters that any of it needs: plain text costs a few substring searches, far faster than
+# a regular expression's scan of the same text (str.find of one character runs at memory speed).
+_MARKUP_CHARACTERS = tuple("<&*_[#=")
+
+_ENTITIES = repair("html-entities-decoded")
+_TAGS = repair("html-tags-removed")
+_IMAGES = repair("markdown-images-removed")
+_LINKS = repair("markdown-links-unwrapped")
+_RULES = repair("heading-underlines-removed")
+_HEADINGS = repair("markdown-heading-marks-removed")
+_EMPHASIS = repair("markdown-emphasis-removed")
+
+
+def strip_markup(text: str) -> tuple[str, list[str]]:
+    """``text`` with the remnants of HTML and Markdown repaired, and the repairs made.
+
+    Character references are decoded (``bi&ecirc;n`` → ``biên``, ``&#7871;`` → ``ế``), HTML
+    tags and comments removed — a tag that ends a line of text (``<p>``, ``<br>``, ``<div>``,
+    ``<li>``, …) becomes a line break —, Markdown images removed, links unwrapped to their
+    text, heading underlines and rules (``====``, ``----``) and heading marks (``## ``)
+    removed, bold and italic markers taken off. A ``<`` or ``&`` that is no markup
+    (``x < y``, ``R&D``, ``<ten@mien.vn>``) stays. Whether a text is a whole web page
+    instead is :func:`markup_page`'s question.
+
+    >>> from vn_security_corpus.repairs import repair_code
+    >>> text, repairs = strip_markup("Đồn <b>Biên phòng</b> bi&ecirc;n gi&#7899;i<br>**Lê Thu**")
+    >>> text, [repair_code(entry) for entry in repairs]
+    ('Đồn Biên phòng biên giới\\nLê Thu', ['html-entities-decoded', 'html-tags-removed', 'markdown-emphasis-removed'])
+    >>> strip_markup("Xem [bài gốc](https://x.vn/a)![ảnh](a.jpg) khi x < y, R&D.")[0]
+    'Xem bài gốc khi x < y, R&D.'
+    """
+    repairs: list[str] = []
+    for _ in range(_MAX_PASSES):  # again while a pass uncovers more ("&am<b></b>p;", "****x****")
+        if not may_hold_markup(text):
+            break
+        stripped, made = _strip_markup_once(text)
+        if stripped == text:
+            break
+        text = stripped
+        add_entries(repairs, made)
+    return text, repairs
+
+
+def _strip_markup_once(text: str) -> tuple[str, list[str]]:
+    repairs = []
+    if "&" in text:
+        decoded, before = text, None
+        while decoded != before:  # "&amp;nbsp;" (escaped twice) → "&nbsp;" → a no-break space
+            before, decoded = decoded, _ENTITY.sub(_decode_entity, decoded)
+        if decoded != text:
+            text = decoded.replace("\r\n", "\n").replace("\r", "\n")
+            repairs.append(_ENTITIES)
+    if "<" in text:
+        removed = _TAG.sub(_replace_tag, text)
+        if removed != text:
+            text = removed
+            repairs.append(_TAGS)
+    if "](" in text:
+        text, images = _MD_IMAGE.subn("", text)
+        if images:
+            repairs.append(_IMAGES)
+        text, links = _MD_LINK.subn(r"\1", text)
+        if links:
+            repairs.append(_LINKS)
+    lines = text.split("\n")
+    if any(_RULE_LINE.fullmatch(line) for line in lines):
+        lines = ["" if _RULE_LINE.fullmatch(line) else line for line in lines]
+        repairs.append(_RULES)
+    if "#" in text:
+        headings = [_ATX_HEADING.fullmatch(line) for line in lines]
+        if any(headings):
+            lines = [heading.group(1) if heading else line for line, heading in zip(lines, headings, strict=True)]
+            repairs.append(_HEADINGS)
+    text = "\n".join(lines)
+    if "*" in text or "_" in text:
+        plain = _MD_ITALIC.sub(lambda match: match.group(1) or match.group(2), _MD_BOLD.sub(r"\2", text))
+        if plain != text:
+            text = plain
+            repairs.append(_EMPHASIS)
+    return text, repairs
+
+
+def strip_markup_lines(lines: Sequence[str]) -> tuple[list[tuple[int, str]], list[str]]:
+    """The lines of a text with its markup remnants repaired (:func:`strip_markup`), each as
+    ``(index of the line it came from, text)``, and the repairs made.
+
+    A line split by a tag that ends a line (``<p>``, ``<br>``) gives several, with the same index;
+    a line left blank by the repairs (an image, an underline) is dropped; blank lines stay. A tag
+    or comment that spans lines is removed, the lines it spanned kept (blank), so that every
+    line keeps its number.
+
+    >>> strip_markup_lines(["Tiêu đề", "=======", "", "Đoạn một<br>Đoạn hai", "![ảnh](a.jpg)"])[0]
+    [(0, 'Tiêu đề'), (2, ''), (3, 'Đoạn một'), (3, 'Đoạn hai')]
+    """
+    whole = "\n".join(lines)
+    if not may_hold_markup(whole):
+        return list(enumerate(lines)), []
+    repairs = []
+    if "<" in whole and "\n" in whole:
+        spanning = _TAG.sub(_blank_spanning_tag, whole)
+        if spanning != whole:
+            lines, whole = spanning.split("\n"), spanning
+            repairs.append(_TAGS)
+    pieces = []
+    for index, line in enumerate(lines):
+        cleaned, made = strip_markup(line)
+        if cleaned == line:
+            pieces.append((index, line))
+            continue
+        add_entries(repairs, made)
+        pieces.extend((index, piece) for piece in cleaned.split("\n") if piece.strip())
+    return pieces, repairs
+
+
+def markup_page(text: str) -> tuple[str, int] | None:
+    """Why ``text`` is a web page rather than an article's text, and where (an offset) — or None.
+
+    A page holds ``<html``, ``<head``, ``<body``, ``<script``, ``<style``, a doctype, an XML
+    declaration or CDATA, or is more than half HTML tags by characters; text with a few tags
+    in it is repaired instead (:func:`strip_markup`).
+
+    >>> markup_page("<!DOCTYPE html><html><body><p>Tin</p></body></html>")
+    ("it holds '<!DOCTYPE'", 0)
+    >>> markup_page("<div><span>Tin</span></div>"), markup_page("Đoạn <b>một</b> của bài.")
+    (('HTML tags make up 89% of its characters', 0), None)
+    """
+    if "<" not in text:
+        return None
+    page = _PAGE.search(text)
+    if page:
+        return f"it holds {page.group().rstrip(_PAGE_END)!r}", page.start()
+    tags = [match for match in _TAG.finditer(text) if _is_tag(match)]
+    share = sum(len(match.group()) for match in tags) / len(text)
+    if share > _MAX_TAG_SHARE:
+        return f"HTML tags make up {share:.0%} of its characters", tags[0].start()
+    return None
+
+
+def may_hold_markup(text: str) -> bool:
+    """Whether ``text`` holds a character that markup needs (a quick test: most text has none).
+
+    >>> may_hold_markup("Sáng 19-6, hội nghị."), may_hold_markup("a &amp; b")
+    (False, True)
+    """
+    return any(character in text for character in _MARKUP_CHARACTERS) or "--" in text
+
+
+def _decode_entity(match: re.Match[str]) -> str:
+    """The character a reference stands for; a name that HTML does not define stays as written."""
+    name = match.group(1)
+    if name is not None:
+        return html.entities.html5.get(name + ";", match.group())
+    return html.unescape(match.group())
+
+
+def _is_tag(match: re.Match[str]) -> bool:
+    """Whether a match of ``_TAG`` is a comment or the tag of an HTML element or an XML namespace."""
+    name = match.group(2)
+    return name is None or match.group(3) is not None or name.lower() in _HTML_TAGS
+
+
+def _blank_spanning_tag(match: re.Match[str]) -> str:
+    """A tag or comment spanning lines as the line ends it spans; any other match as it is."""
+    found = match.group()
+    return "\n" * found.count("\n") if "\n" in found and _is_tag(match) else found
+
+
+def _replace_tag(match: re.Match[str]) -> str:
+    if not _is_tag(match):
+        return match.group()
+    name = match.group(2)
+    return "\n" if name is not None and match.group(3) is None and name.lower() in _BLOCK_TAGS else ""
 
 
 def trie_pattern(words: Iterable[str]) -> str:
