@@ -275,9 +275,10 @@ def _print_warning(message: Warning | str, *_: object, **__: object) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .verify import verify_release
+    from .verify import verification
 
-    problems = verify_release(args.release)
+    checked = verification(args.release)
+    problems = checked.problems
     if args.json:
         print(
             json.dumps(
@@ -285,6 +286,7 @@ def _verify(args: argparse.Namespace) -> int:
                     "release": str(args.release),
                     "ok": not problems,
                     "problems": [problem.to_dict() for problem in problems],
+                    "notes": checked.notes,
                 },
                 indent=2,
             )
@@ -293,6 +295,8 @@ def _verify(args: argparse.Namespace) -> int:
         _print_problems(problems, as_json=False)
         if not problems:
             print(f"ok: {args.release} matches its manifest")
+        for note in checked.notes:
+            print(f"note: {note}")
     return INVALID if problems else OK
 
 

@@ -1,9 +1,9 @@
 """Publish a release: the transaction that puts a built release in place, atomically.
 
 A release folder ``OUT/VERSION/`` is written into a hidden staging folder beside
-it (``OUT/.VERSION.<random>.partial``) and renamed into place at the end, so it
-appears complete or not at all; staging folders left by killed builds are removed
-by the next build. One build at a time writes into ``OUT``: it holds an exclusive
+it (``OUT/.VERSION.<random>.partial``), its ``checksums`` file last, and renamed into
+place at the end, so it appears complete or not at all; staging folders left by
+killed builds are removed by the next build. One build at a time writes into ``OUT``: it holds an exclusive
 ``flock`` on the folder (see :func:`release_lock`). A published version is never
 changed, unless ``force=True`` swaps the new folder for the old in one atomic
 exchange. Building the shards and the manifest is :mod:`vn_security_corpus.shards`' work.
@@ -29,11 +29,13 @@ from .card import render_card
 from .errors import ConfigError, ReleaseError, RewriteWarning
 from .release import (
     CARD,
+    CHECKSUMS,
     MANIFEST,
     VERSION_PATTERN,
     check_manifest,
     check_version,
     file_sha256,
+    format_checksums,
     read_manifest,
     version_key,
 )
@@ -105,10 +107,14 @@ def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = Fal
     (staging / CARD).write_text(render_card(manifest, files), encoding="utf-8")
     files[CARD] = {"sha256": file_sha256(staging / CARD), "bytes": (staging / CARD).stat().st_size}
     manifest["files"] = dict(sorted(files.items()))
+    manifest["checksums_file"] = CHECKSUMS
     check_manifest(manifest, str(staging / MANIFEST))
     with (staging / MANIFEST).open("w", encoding="utf-8") as stream:  # written as encoded: never whole in memory
         json.dump(manifest, stream, indent=2, ensure_ascii=False)
         stream.write("\n")
+    hashes = {name: entry["sha256"] for name, entry in manifest["files"].items()}
+    hashes[MANIFEST] = file_sha256(staging / MANIFEST)
+    (staging / CHECKSUMS).write_bytes(format_checksums(hashes))  # last: it covers every other file
     _fsync_tree(staging)
     if exchange is None:
         staging.rename(target)
