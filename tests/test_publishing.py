@@ -205,3 +205,86 @@ def test_a_folder_that_is_not_a_release_is_never_replaced(raw_copy: Callable[...
     with pytest.raises(ReleaseError, match=r"not a release \(no manifest.json\)"):
         build(raw_copy(), tmp_path, "1.0.0", force=True)
     assert (tmp_path / "1.0.0" / "mine.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def delete_a_shard(release: Path) -> str:
+    shard = next((release / "data").iterdir())
+    shard.unlink()
+    return shard.relative_to(release).as_posix()
+
+
+def flip_a_byte(release: Path) -> str:
+    shard = next((release / "data").iterdir())
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 1
+    shard.write_bytes(bytes(data))
+    return shard.relative_to(release).as_posix()
+
+
+def edit_the_manifest(release: Path) -> str:
+    path = release / "manifest.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"published": 5', '"published": 6'), encoding="utf-8")
+    return "manifest.json"
+
+
+def delete_the_checksums(release: Path) -> str:
+    (release / "checksums").unlink()
+    return "checksums"
+
+
+def break_the_manifest(release: Path) -> str:
+    (release / "manifest.json").write_text("{", encoding="utf-8")
+    return "manifest.json"
+
+
+DAMAGES = {
+    "a shard deleted": (delete_a_shard, "missing", "--force repairs it"),
+    "a byte flipped": (flip_a_byte, "changed: its SHA-256 differs", "--force repairs it"),
+    "the manifest edited": (edit_the_manifest, "changed: its SHA-256 differs from the one in checksums", "repairs"),
+    "the checksums deleted": (delete_the_checksums, "missing, though manifest.json says", "repairs"),
+    "the manifest broken": (break_the_manifest, "changed: its SHA-256 differs", "whether this build is the one"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_release_is_never_unchanged_and_force_repairs_it(
+    raw_copy: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    raw, out = raw_copy(), tmp_path / "out"
+    args = ["build", "--raw", str(raw), "--out", str(out), "--version", "1.0.0"]
+    assert main(args) == 0
+    release = out / "1.0.0"
+    intact = release_files(release)
+    harm, problem, verdict = DAMAGES[damage]
+    damaged = harm(release)
+    capsys.readouterr()
+
+    assert main(args) == 1  # not "unchanged": the same input, but the release is not what it built
+    _, err = capsys.readouterr()
+    assert err.startswith(f"vn-security-corpus: error: {release}: version 1.0.0 is published but damaged: {damaged}: ")
+    assert problem in err and verdict in err and err.endswith("Pass --force (force=True) to rebuild it in place\n")
+    assert len(err.splitlines()) == 1
+    with pytest.raises(ReleaseError, match="is published but damaged"):
+        build(raw, out, "1.0.0")
+
+    assert main([*args, "--force"]) == 0
+    stdout, err = capsys.readouterr()
+    assert err.startswith("vn-security-corpus: warning: re") and f"{damaged}: " in err
+    assert stdout.startswith(f"rewrote {release}: 5 articles")
+    assert release_files(release) == intact and verify_release(release) == []  # byte for byte what it was
+    assert [p.name for p in out.iterdir()] == ["1.0.0"]
+    assert main(args) == 0 and capsys.readouterr().out.startswith("unchanged: ")
+
+
+def test_a_damaged_release_built_from_other_input_says_force_rewrites_history(
+    raw_copy: Callable[..., Path], tmp_path: Path
+) -> None:
+    raw = raw_copy()
+    build(raw, tmp_path, "1.0.0")
+    delete_a_shard(tmp_path / "1.0.0")
+    (raw / RAW_FILES[0].name).unlink()
+    with pytest.raises(ReleaseError, match=r"damaged: data/.*: missing; this build is not the one it came from \("):
+        build(raw, tmp_path, "1.0.0")
+    with pytest.warns(RewriteWarning, match="rewriting damaged version 1.0.0 .*other data under the same name"):
+        build(raw, tmp_path, "1.0.0", force=True)
+    assert verify_release(tmp_path / "1.0.0") == [] and load_table(root=tmp_path).num_rows == 4

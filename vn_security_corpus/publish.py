@@ -3,10 +3,11 @@
 A release folder ``OUT/VERSION/`` is written into a hidden staging folder beside
 it (``OUT/.VERSION.<random>.partial``), its ``checksums`` file last, and renamed into
 place at the end, so it appears complete or not at all; staging folders left by
-killed builds are removed by the next build. One build at a time writes into ``OUT``: it holds an exclusive
-``flock`` on the folder (see :func:`release_lock`). A published version is never
-changed, unless ``force=True`` swaps the new folder for the old in one atomic
-exchange. Building the shards and the manifest is :mod:`vn_security_corpus.shards`' work.
+killed builds are removed by the next build. One build at a time writes into
+``OUT``: it holds an exclusive ``flock`` on the folder (see :func:`release_lock`).
+A published version is never changed, unless ``force=True`` swaps the new folder for
+the old in one atomic exchange; a damaged one is repaired that way too. Building the
+shards and the manifest is :mod:`vn_security_corpus.shards`' work.
 """
 
 from __future__ import annotations
@@ -40,12 +41,14 @@ from .release import (
     version_key,
 )
 from .schema import schema_sha256
+from .verify import verification
 
 STAGING_PATTERN = re.compile(rf"\.({VERSION_PATTERN.pattern})\.[0-9a-f]{{16}}\.partial")
 # What makes two builds of a version the same build; anything else may differ (pyarrow, library version).
 IDENTITY_KEYS = ("content_sha256", "inputs", "settings", "shard_rows", "rejected", "duplicates")
 Outcome = Literal["new", "unchanged", "replaced"]
 _SETTINGS = "settings changed: "  # how release_changes starts a change of settings
+_HISTORY = "whoever already has this version now holds other data under the same name"
 
 
 @contextmanager
@@ -86,23 +89,41 @@ def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = Fal
     target = out_dir / version
     exchange = None
     if target.exists():
-        changes = release_changes(target, manifest, staging)
-        if not changes:
-            return "unchanged"
-        if not force:
-            what = "other settings" if all(change.startswith(_SETTINGS) for change in changes) else "other input"
-            raise ReleaseError(
-                f"{target}: version {version} is already published from {what}: {'; '.join(changes)}. "
-                f"A published version never changes: build a new version (e.g. {_next_version(out_dir)}), "
-                "or pass --force (force=True) to rewrite this one, which rewrites history for everyone who has it"
-            )
+        damage = _damage(target)
+        if not damage:
+            changes = release_changes(target, manifest, staging)
+            if not changes:
+                return "unchanged"
+            if not force:
+                what = "other settings" if all(change.startswith(_SETTINGS) for change in changes) else "other input"
+                raise ReleaseError(
+                    f"{target}: version {version} is already published from {what}: {'; '.join(changes)}. "
+                    f"A published version never changes: build a new version (e.g. {_next_version(out_dir)}), "
+                    "or pass --force (force=True) to rewrite this one, which rewrites history for everyone who has it"
+                )
+            message = f"rewriting published version {version} in {out_dir} (force): {'; '.join(changes)}; {_HISTORY}"
+        else:
+            known = _changes_of_damaged(target, manifest)
+            if known is None:
+                same = "its manifest cannot be read, so whether this build is the one it came from is unknown"
+            elif known:
+                same = f"this build is not the one it came from ({'; '.join(known)}): --force rewrites history"
+            else:
+                same = "this build is the one it came from (same input and settings): --force repairs it"
+            if not force:
+                raise ReleaseError(
+                    f"{target}: version {version} is published but damaged: {'; '.join(damage)}; {same}. "
+                    "Pass --force (force=True) to rebuild it in place"
+                )
+            if known == []:
+                message = (
+                    f"repairing published version {version} in {out_dir} (force): {'; '.join(damage)}; "
+                    "it is rebuilt from the input and settings it was built from"
+                )
+            else:
+                message = f"rewriting damaged version {version} in {out_dir} (force): {'; '.join(damage)}; {_HISTORY}"
         exchange = _exchange_function()
-        warnings.warn(
-            f"rewriting published version {version} in {out_dir} (force): {'; '.join(changes)}; "
-            "whoever already has this version now holds other data under the same name",
-            RewriteWarning,
-            stacklevel=3,
-        )
+        warnings.warn(message, RewriteWarning, stacklevel=3)
     files = dict(manifest["files"])
     (staging / CARD).write_text(render_card(manifest, files), encoding="utf-8")
     files[CARD] = {"sha256": file_sha256(staging / CARD), "bytes": (staging / CARD).stat().st_size}
@@ -122,6 +143,29 @@ def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = Fal
         exchange(staging, target)  # staging now holds the old release, removed by staging_area
     _fsync(out_dir)
     return "new" if exchange is None else "replaced"
+
+
+def _damage(release: Path) -> list[str]:
+    """What is wrong with published ``release``, each problem as ``path: message``; empty when it
+    matches its checksums and manifest. A folder without a manifest is no release: ReleaseError."""
+    if not (release / MANIFEST).is_file():
+        raise ReleaseError(f"{release}: not a release (no {MANIFEST})")
+    problems = verification(release).problems
+    return [f"{_inside(problem.file, release)}: {problem.message}" for problem in problems]
+
+
+def _inside(path: str, release: Path) -> str:
+    return Path(path).relative_to(release).as_posix() if Path(path).is_relative_to(release) else path
+
+
+def _changes_of_damaged(release: Path, manifest: Mapping[str, Any]) -> list[str] | None:
+    """What differs between damaged ``release`` and a new build of it, as far as its manifest
+    tells (its data may be unreadable); None when the manifest cannot be read."""
+    try:
+        old = read_manifest(release).data
+    except ReleaseError:
+        return None
+    return [f"other {key}" for key in IDENTITY_KEYS if (old.get(key) or None) != (manifest.get(key) or None)]
 
 
 @contextmanager
