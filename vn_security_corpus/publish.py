@@ -148,7 +148,9 @@ def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = Fal
                     "it is rebuilt from the input and settings it was built from"
                 )
             else:
-                message = f"rewriting damaged version {version} in {out_dir} (force): {'; '.join(damage)}; {_HISTORY}"
+                message = (
+                    f"rewriting damaged version {version} in {out_dir} (force): {'; '.join(damage)}; {same}; {_HISTORY}"
+                )
         exchange = _exchange_function()
         warnings.warn(message, RewriteWarning, stacklevel=3)
     files = dict(manifest["files"])

@@ -325,13 +325,25 @@ def check_manifest(data: Any, where: str = MANIFEST) -> None:
         raise ReleaseError(_invalid(where, "nested too deeply", "/"))
     for error in _manifest_validator().iter_errors(data):
         field = "/" + "/".join(map(str, error.instance_path))
-        raise ReleaseError(_invalid(where, error.message, field))
+        raise ReleaseError(_invalid(where, _without_long_value(error.message, error.instance), field))
     for name, split in data["splits"].items():
         for path in split["files"]:
             if path not in data["files"]:
                 raise ReleaseError(
                     _invalid(where, f"split {name!r} names {path!r}, which is not among its files", "/splits")
                 )
+
+
+def _without_long_value(message: str, value: Any, limit: int = 40) -> str:
+    """A schema error's ``message`` with the value it starts with cut short (it may be the whole manifest).
+
+    >>> _without_long_value('[1,2,3] is not of type "object"', [1, 2, 3], limit=4)
+    '[1,…] is not of type "object"'
+    """
+    shown = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if len(shown) <= limit or not message.startswith(shown):
+        return message
+    return shown[: limit - 1] + "…" + shown[-1] * isinstance(value, dict | list) + message[len(shown) :]
 
 
 def _invalid(where: str, message: str, field: str) -> str:

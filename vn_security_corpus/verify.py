@@ -201,7 +201,6 @@ def _parents(path: str) -> Iterator[str]:
 
 
 def _message(error: ReleaseError, where: Path) -> str:
-    """The message of ``error`` without the path it starts with (the problem names it)."""
-    text = str(error)
-    prefix = f"{where}: "
-    return text[len(prefix) :] if text.startswith(prefix) else text
+    """The message of ``error`` without the path it starts with and the fix it ends with (the problem has both)."""
+    text = str(error).removesuffix("; rebuild or restore the release")
+    return text.removeprefix(f"{where}: ")
