@@ -245,3 +245,22 @@ def test_a_manifest_that_is_not_json_or_not_text(release: Path) -> None:
         assert messages[0].startswith("changed: ") and messages[1].startswith(("unreadable manifest", "not a valid"))
         with pytest.raises(vnsc.ReleaseError, match="manifest"):
             vnsc.load_table(root=release.parent)
+
+
+def test_an_unsigned_release_rewritten_whole_passes_verify_but_not_a_pinned_verified_load(
+    release: Path, raw_copy: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The limit of an unsigned manifest, and what closes it: a pin the user holds."""
+    pin = manifest_of(release)["content_sha256"]
+    other = vnsc.build(raw_copy([p.name for p in sorted(RAW_DIR.glob("*.txt"))[1:]]), tmp_path / "other", "1.0.0")
+    shutil.rmtree(release)
+    shutil.copytree(other.path, release)  # other records, and a manifest and checksums rewritten to claim the pin
+    manifest = manifest_of(release)
+    manifest["content_sha256"] = pin
+    write_manifest(release, manifest)
+    rewrite_checksums(release)
+
+    assert vnsc.verify_release(release) == []  # every file matches a manifest and checksums file someone rewrote
+    assert vnsc.load_table(root=release.parent, content_sha256=pin).num_rows == 4  # the manifest's word, unchecked
+    with pytest.raises(vnsc.ReleaseError, match=rf"records of release 1.0.0 hash to \w+, not to the pinned {pin}"):
+        vnsc.load_table(root=release.parent, content_sha256=pin, verify=True)

@@ -235,17 +235,22 @@ def _concat(release: Release, paths: Sequence[str], tables: Sequence[pa.Table]) 
     try:
         return pa.concat_tables(tables)
     except (pa.ArrowException, ValueError) as error:
-        for path in paths:
-            problem = file_problem(release.folder, path, release.manifest.files.get(path))
-            if problem is not None:
-                raise ReleaseError(
-                    f"{problem.file}: its columns are not those of the release's other files; {problem.message}: "
-                    f"{_RESTORE_HINT.format(release=release.path)}"
-                ) from None
-        raise ReleaseError(
-            f"{release.path}: its Parquet files do not share one schema ({_reason(error)}), though they match "
-            f"manifest.json: {_RESTORE_HINT.format(release=release.path)}"
-        ) from None
+        raise _mismatch(release, paths, error) from None
+
+
+def _mismatch(release: Release, paths: Sequence[str], error: Exception) -> ReleaseError:
+    """The error of Parquet files of ``release`` (``paths``) that do not share one schema."""
+    for path in paths:
+        problem = file_problem(release.folder, path, release.manifest.files.get(path))
+        if problem is not None:
+            return ReleaseError(
+                f"{problem.file}: its columns are not those of the release's other files; {problem.message}: "
+                f"{_RESTORE_HINT.format(release=release.path)}"
+            )
+    return ReleaseError(
+        f"{release.path}: its Parquet files do not share one schema ({_reason(error)}), though they match "
+        f"manifest.json: {_RESTORE_HINT.format(release=release.path)}"
+    )
 
 
 _RESTORE_HINT = "restore the release or rebuild it (`vn-security-corpus verify {release}` checks every file)"
@@ -334,15 +339,21 @@ def load_dataset(
                 )
                 streamed = streamed.with_format(None)
             return streamed[split] if split is not None else streamed
-        loaded = datasets.DatasetDict({name: _in_memory_dataset(release, name, tone_style) for name in files})
+        tables = {name: read_release(release, name, tone_style=tone_style) for name in files}
+        schemas = [table.schema for table in tables.values()]
+        if any(not schema.equals(schemas[0]) for schema in schemas):  # (load_table's concatenation checks this)
+            paths = [path for names in release.split_names(split).values() for path in names]
+            raise _mismatch(release, paths, ValueError("the splits have different columns"))
+        loaded = datasets.DatasetDict(
+            {name: _in_memory_dataset(release, name, table, tone_style) for name, table in tables.items()}
+        )
     return loaded[split] if split is not None else loaded
 
 
-def _in_memory_dataset(release: Release, split: str, tone_style: ToneStyle | None) -> datasets.Dataset:
+def _in_memory_dataset(release: Release, split: str, table: pa.Table, tone_style: ToneStyle | None) -> datasets.Dataset:
     import datasets
     from datasets.table import InMemoryTable
 
-    table = read_release(release, split, tone_style=tone_style)
     try:
         features = datasets.Features.from_arrow_schema(table.schema)
     except (pa.ArrowException, ValueError, TypeError, KeyError, NotImplementedError) as error:
