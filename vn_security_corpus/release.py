@@ -665,7 +665,13 @@ def open_release(version: str | None = None, root: Path | str | None = None) -> 
     path = folder / version
     opened = ReleaseFolder.at(path)
     try:
-        return Release(path, opened.manifest(), opened)
-    except BaseException:
+        manifest = opened.manifest()
+    except BaseException as error:
+        replaced = isinstance(error, ReleaseError) and opened.replaced()
         opened.close()
+        if replaced:  # a rewrite swapped another folder in, and is removing the one we opened
+            raise ReleaseError(
+                f"{path}: release {version} was rewritten or removed while it was being opened; load it again"
+            ) from None
         raise
+    return Release(path, manifest, opened)
