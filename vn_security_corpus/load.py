@@ -124,6 +124,8 @@ def read_release(
             table = table.append_column(SPLIT_COLUMN, pa.repeat(pa.scalar(name, pa.string()), table.num_rows))
         tables.append(table)
     table = _concat(release, [path for paths in files.values() for path in paths], tables)
+    if not release.folder.by_descriptor and release.folder.replaced():  # files were opened by path: check
+        raise release.changed()
     if tone_style is not None and check_tone_style(tone_style) != release.manifest.tone_style:
         table = restyle_table(table, tone_style)
     return table

@@ -564,6 +564,11 @@ class ReleaseFolder:
         finally:
             os.close(fd)
 
+    @property
+    def by_descriptor(self) -> bool:
+        """Whether files are opened relative to the folder's descriptor (else by path: see :meth:`replaced`)."""
+        return self._fd >= 0
+
     def replaced(self) -> bool:
         """Whether the folder's path no longer names this folder: a rewrite swapped another one in,
         or it was removed."""
