@@ -139,3 +139,15 @@ def test_a_release_is_pinned_by_its_content_hash(
             loader(root=out, content_sha256=pin)
     with pytest.raises(vnsc.ReleaseError, match="is not the pinned one"):
         vnsc.load_dataset(root=out, content_sha256=pin, streaming=True)
+
+
+def test_the_reading_side_imports_neither_the_writer_nor_its_dependencies(tmp_path: Path) -> None:
+    code = (
+        "import sys, vn_security_corpus as v; "
+        "v.load_table(verify=True, content_sha256=v.info()['content_sha256']); "
+        "v.verify_release(v.release.PACKAGE_RELEASES / v.versions()[-1]); "
+        "heavy = ('jsonschema', 'yaml', 'tqdm', 'multiprocessing', 'datasets'); "
+        "writer = ('publish', 'shards', 'pipeline', 'engine', 'card'); "
+        "print(sorted(m for m in sys.modules if m in heavy or m in ['vn_security_corpus.' + w for w in writer]))"
+    )
+    assert run_python(code, tmp_path).stdout.strip() == "[]"
