@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -224,10 +224,23 @@ def read_parquet(release: Release, paths: Sequence[str], **options: Any) -> pa.T
     for path in paths:
         try:
             with release.folder.open(path) as stream:
-                tables.append(pq.read_table(stream, **options))
+                tables.append(_read_file(stream, **options))
         except (OSError, ValueError, pa.ArrowException) as error:
             raise _unreadable(release, path, error, options) from None
     return _concat(release, paths, tables)
+
+
+def _read_file(stream: IO[bytes], columns: Sequence[str] | None = None, filters: Filters = None) -> pa.Table:
+    """One Parquet file, as ``pq.read_table`` reads it; without filters, and with columns named as
+    they are at the top level, by ``ParquetFile.read``, which skips the dataset layer (about twice
+    as fast; measured)."""
+    if filters is None:
+        parquet = pq.ParquetFile(stream)
+        if columns is None or (len(set(columns)) == len(columns) and set(columns) <= set(parquet.schema_arrow.names)):
+            table: pa.Table = parquet.read(columns=columns)
+            return table
+        stream.seek(0)
+    return pq.read_table(stream, columns=columns, filters=filters)
 
 
 def _concat(release: Release, paths: Sequence[str], tables: Sequence[pa.Table]) -> pa.Table:
