@@ -474,6 +474,7 @@ class ReleaseFolder:
             if not stat.S_ISDIR(status.st_mode):
                 raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path))
         self._identity = (status.st_dev, status.st_ino)
+        self._closed = False
 
     @classmethod
     def at(cls, path: Path) -> ReleaseFolder:
@@ -492,13 +493,21 @@ class ReleaseFolder:
         self.close()
 
     def close(self) -> None:
-        """Let go of the folder (also done when the object is collected)."""
+        """Let go of the folder (also done when the object is collected); it cannot be read after."""
         self._close()
+        self._closed = True
+
+    def _descriptor(self) -> int:
+        """The folder's descriptor (-1: none, files are opened by path)."""
+        if self._closed:
+            raise ValueError(f"{self.path}: the release folder was closed")
+        return self._fd
 
     def open(self, relative: str) -> IO[bytes]:
         """The regular file ``relative`` (a path inside the release), opened for reading."""
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-        fd = os.open(relative, flags, dir_fd=self._fd) if self._fd >= 0 else os.open(self.path / relative, flags)
+        folder = self._descriptor()
+        fd = os.open(relative, flags, dir_fd=folder) if folder >= 0 else os.open(self.path / relative, flags)
         try:
             mode = os.fstat(fd).st_mode
             if stat.S_ISDIR(mode):
@@ -516,11 +525,6 @@ class ReleaseFolder:
         """The bytes of file ``relative`` (at most ``limit`` + 1 of them, to tell a file over ``limit``)."""
         with self.open(relative) as stream:
             return stream.read() if limit is None else stream.read(limit + 1)
-
-    def size(self, relative: str) -> int:
-        """The size of file ``relative`` in bytes."""
-        with self.open(relative) as stream:
-            return os.fstat(stream.fileno()).st_size
 
     def manifest(self) -> Manifest:
         """The checked manifest of this release folder."""
@@ -553,11 +557,12 @@ class ReleaseFolder:
 
     @contextlib.contextmanager
     def _scandir(self, prefix: str) -> Iterator[Iterator[os.DirEntry[str]]]:
-        if self._fd < 0:
+        folder = self._descriptor()
+        if folder < 0:
             with os.scandir(self.path / prefix if prefix else self.path) as found:
                 yield found
             return
-        fd = os.open(prefix or ".", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=self._fd)
+        fd = os.open(prefix or ".", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
         try:
             with os.scandir(fd) as found:
                 yield found
@@ -578,7 +583,8 @@ class ReleaseFolder:
             return True
         if (now.st_dev, now.st_ino) != self._identity:
             return True
-        return self._fd >= 0 and os.fstat(self._fd).st_nlink == 0
+        folder = self._descriptor()
+        return folder >= 0 and os.fstat(folder).st_nlink == 0
 
 
 _DIR_FD = os.open in os.supports_dir_fd and hasattr(os, "O_DIRECTORY") and hasattr(os, "O_NOFOLLOW")
