@@ -35,7 +35,9 @@ def test_release_layout(release_root: Path) -> None:
     manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
     data = sorted(p.name for p in (release / "data").iterdir())
     assert data == [f"{name}-00000-of-00001.parquet" for name in sorted(manifest["splits"])]
-    assert set(release_files(release)) == {"README.md", "manifest.json", *(f"data/{name}" for name in data)}
+    data_files = {f"data/{name}" for name in data}
+    assert set(release_files(release)) == {"README.md", "manifest.json", "checksums", *data_files}
+    assert set(manifest["files"]) == {"README.md", *data_files}  # checksums lists them and the manifest
     assert sum(split["rows"] for split in manifest["splits"].values()) == 5
     assert [i["file"] for i in manifest["inputs"]] == sorted(p.name for p in RAW_DIR.glob("*.txt"))
     for relative, expected in manifest["files"].items():

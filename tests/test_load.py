@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -14,7 +15,7 @@ import pytest
 import vn_security_corpus as vnsc
 from vn_security_corpus.release import PACKAGE_RELEASES
 
-from .conftest import REPO
+from .conftest import RAW_FILES, REPO
 
 
 def by_id(rows: list[dict[str, object]]) -> dict[object, dict[str, object]]:
@@ -112,3 +113,41 @@ def test_shipped_release_is_a_plain_huggingface_folder() -> None:
     assert not list(release.rglob("*.py")) and not list(release.rglob("*.pkl"))
     assert json.loads((release / "manifest.json").read_text())["version"] == release.name
     assert REPO / "vn_security_corpus" / "releases" == PACKAGE_RELEASES
+
+
+def test_a_release_is_pinned_by_its_content_hash(
+    release_root: Path, raw_copy: Callable[..., Path], tmp_path: Path
+) -> None:
+    pin = vnsc.info(root=release_root)["content_sha256"]
+    for verify in (False, True):
+        assert vnsc.load_table(root=release_root, content_sha256=pin, verify=verify).num_rows == 5
+        assert len(vnsc.load_pandas(root=release_root, content_sha256=pin, verify=verify)) == 5
+        loaded = vnsc.load_dataset(root=release_root, content_sha256=pin, verify=verify)
+        assert sum(split.num_rows for split in loaded.values()) == 5
+    assert vnsc.load_table("1.0.0", content_sha256=vnsc.info("1.0.0")["content_sha256"], verify=True).num_rows == 5
+    with pytest.raises(vnsc.ConfigError, match="is not a SHA-256"):
+        vnsc.load_table(root=release_root, content_sha256=pin.upper())
+
+    raw, out = raw_copy(), tmp_path / "out"
+    vnsc.build(raw, out, "1.0.0")
+    pin = vnsc.info(root=out)["content_sha256"]
+    (raw / RAW_FILES[0].name).unlink()
+    with pytest.warns(vnsc.RewriteWarning):
+        vnsc.build(raw, out, "1.0.0", force=True)  # the same version, other records
+    for loader in (vnsc.load_table, vnsc.load_pandas, vnsc.load_dataset):
+        with pytest.raises(vnsc.ReleaseError, match=rf"is not the pinned one: its content_sha256 is \w+, not {pin}"):
+            loader(root=out, content_sha256=pin)
+    with pytest.raises(vnsc.ReleaseError, match="is not the pinned one"):
+        vnsc.load_dataset(root=out, content_sha256=pin, streaming=True)
+
+
+def test_the_reading_side_imports_neither_the_writer_nor_its_dependencies(tmp_path: Path) -> None:
+    code = (
+        "import sys, vn_security_corpus as v; "
+        "v.load_table(verify=True, content_sha256=v.info()['content_sha256']); "
+        "v.verify_release(v.release.PACKAGE_RELEASES / v.versions()[-1]); "
+        "heavy = ('jsonschema', 'yaml', 'tqdm', 'multiprocessing', 'datasets'); "
+        "writer = ('publish', 'shards', 'pipeline', 'engine', 'card'); "
+        "print(sorted(m for m in sys.modules if m in heavy or m in ['vn_security_corpus.' + w for w in writer]))"
+    )
+    assert run_python(code, tmp_path).stdout.strip() == "[]"

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from vn_security_corpus import ReleaseError, RewriteWarning, build, load_table, verify_release, versions
+from vn_security_corpus import (
+    InvalidInputError,
+    ReleaseError,
+    RewriteWarning,
+    build,
+    load_table,
+    verify_release,
+    versions,
+)
 from vn_security_corpus.cli import main
 from vn_security_corpus.publish import release_lock
 
@@ -93,7 +106,7 @@ def test_a_build_killed_at_any_moment_publishes_nothing_and_the_next_one_succeed
     stdout, stderr = done.communicate()
     assert done.returncode == 0, stderr
     assert stdout.startswith(f"built {out / '1.0.0'}: {CORPUS_FILES} articles")
-    assert staging_folders(out) == [] and visible(out)[0] == "1.0.0"
+    assert staging_folders(out) == [] and visible(out)[0] == "1.0.0" and not (out / ".lock").exists()
     assert verify_release(out / "1.0.0") == []
     assert load_table(root=out, columns=["id"]).num_rows == CORPUS_FILES
 
@@ -205,3 +218,159 @@ def test_a_folder_that_is_not_a_release_is_never_replaced(raw_copy: Callable[...
     with pytest.raises(ReleaseError, match=r"not a release \(no manifest.json\)"):
         build(raw_copy(), tmp_path, "1.0.0", force=True)
     assert (tmp_path / "1.0.0" / "mine.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def delete_a_shard(release: Path) -> str:
+    shard = next((release / "data").iterdir())
+    shard.unlink()
+    return shard.relative_to(release).as_posix()
+
+
+def flip_a_byte(release: Path) -> str:
+    shard = next((release / "data").iterdir())
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 1
+    shard.write_bytes(bytes(data))
+    return shard.relative_to(release).as_posix()
+
+
+def edit_the_manifest(release: Path) -> str:
+    path = release / "manifest.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"published": 5', '"published": 6'), encoding="utf-8")
+    return "manifest.json"
+
+
+def delete_the_checksums(release: Path) -> str:
+    (release / "checksums").unlink()
+    return "checksums"
+
+
+def break_the_manifest(release: Path) -> str:
+    (release / "manifest.json").write_text("{", encoding="utf-8")
+    return "manifest.json"
+
+
+DAMAGES = {
+    "a shard deleted": (delete_a_shard, "missing", "--force repairs it"),
+    "a byte flipped": (flip_a_byte, "changed: its SHA-256 differs", "--force repairs it"),
+    "the manifest edited": (edit_the_manifest, "changed: its SHA-256 differs from the one in checksums", "repairs"),
+    "the checksums deleted": (delete_the_checksums, "missing, though manifest.json says", "repairs"),
+    "the manifest broken": (break_the_manifest, "changed: its SHA-256 differs", "whether this build is the one"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_release_is_never_unchanged_and_force_repairs_it(
+    raw_copy: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    raw, out = raw_copy(), tmp_path / "out"
+    args = ["build", "--raw", str(raw), "--out", str(out), "--release-version", "1.0.0"]
+    assert main(args) == 0
+    release = out / "1.0.0"
+    intact = release_files(release)
+    harm, problem, verdict = DAMAGES[damage]
+    damaged = harm(release)
+    capsys.readouterr()
+
+    assert main(args) == 1  # not "unchanged": the same input, but the release is not what it built
+    _, err = capsys.readouterr()
+    assert err.startswith(f"vn-security-corpus: error: {release}: version 1.0.0 is published but damaged: {damaged}: ")
+    assert problem in err and verdict in err and err.endswith("Pass --force (force=True) to rebuild it in place\n")
+    assert len(err.splitlines()) == 1
+    with pytest.raises(ReleaseError, match="is published but damaged"):
+        build(raw, out, "1.0.0")
+
+    assert main([*args, "--force"]) == 0
+    stdout, err = capsys.readouterr()
+    assert err.startswith("vn-security-corpus: warning: re") and f"{damaged}: " in err
+    assert stdout.startswith(f"rewrote {release}: 5 articles")
+    assert release_files(release) == intact and verify_release(release) == []  # byte for byte what it was
+    assert [p.name for p in out.iterdir()] == ["1.0.0"]
+    assert main(args) == 0 and capsys.readouterr().out.startswith("unchanged: ")
+
+
+def test_a_damaged_release_built_from_other_input_says_force_rewrites_history(
+    raw_copy: Callable[..., Path], tmp_path: Path
+) -> None:
+    raw = raw_copy()
+    build(raw, tmp_path, "1.0.0")
+    delete_a_shard(tmp_path / "1.0.0")
+    (raw / RAW_FILES[0].name).unlink()
+    with pytest.raises(ReleaseError, match=r"damaged: data/.*: missing; this build is not the one it came from \("):
+        build(raw, tmp_path, "1.0.0")
+    with pytest.warns(RewriteWarning, match="rewriting damaged version 1.0.0 .*other data under the same name"):
+        build(raw, tmp_path, "1.0.0", force=True)
+    assert verify_release(tmp_path / "1.0.0") == [] and load_table(root=tmp_path).num_rows == 4
+
+
+def test_a_failed_build_leaves_none_of_the_folders_it_created(raw_copy: Callable[..., Path], tmp_path: Path) -> None:
+    raw = raw_copy()
+    (raw / "bad.txt").write_text(" date 2020-13 Tiêu đề\n\nThân bài.\n", encoding="utf-8")
+    (tmp_path / "kept").mkdir()
+    for out in (tmp_path / "a" / "b" / "out", tmp_path / "kept" / "b" / "out"):
+        with pytest.raises(InvalidInputError):
+            build(raw, out, "1.0.0")
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(["kept", raw.name])
+    assert list((tmp_path / "kept").iterdir()) == []
+
+
+def test_the_lock_file_is_there_only_while_held_and_opens_only_for_those_who_may_write(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    for folder_mode, lock_mode in ((0o755, 0o600), (0o775, 0o660), (0o777, 0o666), (0o700, 0o600)):
+        out.chmod(folder_mode)
+        with release_lock(out):
+            assert stat.S_IMODE((out / ".lock").stat().st_mode) == lock_mode
+        assert list(out.iterdir()) == []
+
+
+def test_a_lock_file_let_go_of_or_left_by_a_killed_build_does_not_block(
+    raw_copy: Callable[..., Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    # a build that has just removed the lock file, and not yet closed it: its lock is on a file no one will open
+    previous = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(previous, fcntl.LOCK_EX)
+    (out / ".lock").unlink()
+    try:
+        with release_lock(out):
+            assert (out / ".lock").exists()
+    finally:
+        os.close(previous)
+    (out / ".lock").write_bytes(b"")  # what a build killed with SIGKILL leaves
+    assert build(raw_copy(), out, "1.0.0").written
+    assert sorted(path.name for path in out.iterdir()) == ["1.0.0"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="acting as another user needs root")
+def test_who_can_only_read_the_folder_cannot_hold_the_lock(raw_copy: Callable[..., Path]) -> None:
+    top = Path(tempfile.mkdtemp())  # (pytest's temporary folders are closed to other users)
+    try:
+        top.chmod(0o755)
+        out = top / "out"
+        out.mkdir(mode=0o755)
+        with release_lock(out):
+            child = os.fork()
+            if child == 0:  # as nobody, who may read the folder but not write into it
+                code = 1
+                try:
+                    os.setgid(65534)
+                    os.setuid(65534)
+                    folder = os.open(out, os.O_RDONLY)
+                    fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the folder itself: anyone can lock it
+                    try:
+                        os.open(out / ".lock", os.O_RDONLY)
+                    except PermissionError:
+                        code = 0
+                finally:
+                    os._exit(code)
+            assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+        folder = os.open(out, os.O_RDONLY)
+        fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a reader locking the folder itself blocks no build
+        try:
+            assert build(raw_copy(), out, "1.0.0").written
+        finally:
+            os.close(folder)
+    finally:
+        shutil.rmtree(top)

@@ -4,18 +4,22 @@ silently and never run anything found in a release."""
 from __future__ import annotations
 
 import ast
+import os
 import pickle
 import re
 import shutil
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import vn_security_corpus as vnsc
 from vn_security_corpus.cli import main
 
-from .conftest import REPO
+from .conftest import RAW_DIR, REPO
 
 
 @pytest.fixture
@@ -172,3 +176,44 @@ def test_the_package_has_no_way_to_run_code_from_data() -> None:
             elif isinstance(node, ast.Call) and unsafe_call(node.func):
                 found.append(f"{path.name}:{node.lineno}: {ast.unparse(node.func)}()")
     assert found == []
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+@pytest.mark.parametrize("shards", [1, 2])
+def test_a_parquet_file_of_another_schema_is_a_release_error_naming_it(
+    raw_copy: Callable[..., Path], tmp_path: Path, loader: str, shards: int
+) -> None:
+    """Without verify: a valid Parquet file with other columns in place of a shard, whether it meets
+    files of its own split (several shards) or of other splits."""
+    rows = 5 if shards == 1 else 2
+    release = vnsc.build(RAW_DIR, tmp_path, "1.0.0", splits={"train": 0.6, "test": 0.4}, shard_rows=rows).path
+    path = sorted((release / "data").glob("train-*.parquet"))[-1]
+    pq.write_table(pa.table({"id": ["vnsc-0000000000000000"], "title": [1]}), path)
+    with pytest.raises(vnsc.ReleaseError, match=rf"^{re.escape(str(path))}: its columns are not those of .*changed"):
+        LOADERS[loader](root=tmp_path)
+
+
+def test_a_pipe_or_a_folder_in_place_of_a_file_neither_blocks_nor_passes(release: Path) -> None:
+    path = shard(release)
+    path.unlink()
+    os.mkfifo(path)  # opening a pipe for reading waits for a writer: never done
+    outcome: list[object] = []
+
+    def load() -> None:
+        try:
+            vnsc.load_table(root=release.parent)
+        except vnsc.ReleaseError as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert len(outcome) == 1 and "not a regular file" in str(outcome[0])
+    assert [(p.file, p.message) for p in vnsc.verify_release(release)] == [
+        (str(path), "unreadable: not a regular file")
+    ]
+    path.unlink()
+    path.mkdir()
+    assert [(p.file, p.message) for p in vnsc.verify_release(release)] == [
+        (str(path), "unreadable: a folder, not a file")
+    ]

@@ -612,16 +612,24 @@ def _print_warning(message: Warning | str, *_: object, **__: object) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .verify import verify_release
+    from .verify import verification
 
-    problems = verify_release(args.release)
+    checked = verification(args.release)
+    problems = checked.problems
     if args.json:
-        report = {"release": str(args.release), "ok": not problems, "problems": [p.to_dict() for p in problems]}
+        report = {
+            "release": str(args.release),
+            "ok": not problems,
+            "problems": [p.to_dict() for p in problems],
+            "notes": checked.notes,
+        }
         print(_json(report, indent=2))
     else:
         _print_problems(problems, as_json=False)
         if not problems:
             print(f"ok: {safe_display(args.release)} matches its manifest")
+        for note in checked.notes:
+            print(f"note: {safe_display(note)}")
     return INVALID if problems else OK
 
 

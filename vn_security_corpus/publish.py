@@ -1,12 +1,13 @@
 """Publish a release: the transaction that puts a built release in place, atomically.
 
 A release folder ``OUT/VERSION/`` is written into a hidden staging folder beside
-it (``OUT/.VERSION.<random>.partial``) and renamed into place at the end, so it
-appears complete or not at all; staging folders left by killed builds are removed
-by the next build. One build at a time writes into ``OUT``: it holds an exclusive
-``flock`` on the folder (see :func:`release_lock`). A published version is never
-changed, unless ``force=True`` swaps the new folder for the old in one atomic
-exchange. Building the shards and the manifest is :mod:`vn_security_corpus.shards`' work.
+it (``OUT/.VERSION.<random>.partial``), its ``checksums`` file last, and renamed into
+place at the end, so it appears complete or not at all; staging folders left by
+killed builds are removed by the next build. One build at a time writes into
+``OUT``: it holds an exclusive ``flock`` on ``OUT/.lock`` (see :func:`release_lock`).
+A published version is never changed, unless ``force=True`` swaps the new folder for
+the old in one atomic exchange; a damaged one is repaired that way too. Building the
+shards and the manifest is :mod:`vn_security_corpus.shards`' work.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -29,21 +31,26 @@ from .card import render_card
 from .errors import ConfigError, ReleaseError, RewriteWarning
 from .release import (
     CARD,
+    CHECKSUMS,
     MANIFEST,
     VERSION_PATTERN,
     check_manifest,
     check_version,
     file_sha256,
+    format_checksums,
     read_manifest,
     version_key,
 )
 from .schema import schema_sha256
+from .verify import verification
 
 STAGING_PATTERN = re.compile(rf"\.({VERSION_PATTERN.pattern})\.[0-9a-f]{{16}}\.partial")
 # What makes two builds of a version the same build; anything else may differ (pyarrow, library version).
 IDENTITY_KEYS = ("content_sha256", "inputs", "settings", "shard_rows", "rejected", "duplicates")
 Outcome = Literal["new", "unchanged", "replaced"]
 _SETTINGS = "settings changed: "  # how release_changes starts a change of settings
+LOCK = ".lock"  # the lock file of an output folder, there while a build holds it
+_HISTORY = "whoever already has this version now holds other data under the same name"
 
 
 @contextmanager
@@ -52,22 +59,47 @@ def staging_area(out_dir: Path, version: str) -> Iterator[Path]:
 
     Staging folders that killed builds left behind are removed first; this one is
     removed on the way out, unless :func:`commit_release` renamed it into place. A build
-    that fails leaves no trace: not even ``out_dir``, if it created it (and got its lock).
+    that fails leaves no trace: not even ``out_dir``, nor the folders above it, that it
+    created (when it got the lock; a build that does not get it leaves the folder to the
+    build that has it).
     """
     check_version(version)
-    created = not out_dir.exists()
+    created = _missing_folders(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with release_lock(out_dir):  # (a build that does not get it leaves the folder to the build that has it)
-        staging, failed = out_dir / f".{version}.{secrets.token_hex(8)}.partial", True
-        try:
-            _remove_leftovers(out_dir)
-            staging.mkdir()
-            yield staging
-            failed = False
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-            if failed and created and not any(out_dir.iterdir()):
-                out_dir.rmdir()
+    failed = False
+    try:
+        with release_lock(out_dir):
+            failed = True
+            staging = out_dir / f".{version}.{secrets.token_hex(8)}.partial"
+            try:
+                _remove_leftovers(out_dir)
+                staging.mkdir()
+                yield staging
+                failed = False
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        if failed:  # (the lock and its file are gone: the folders may be empty now)
+            for folder in created:
+                try:
+                    folder.rmdir()
+                except OSError:  # not empty (another build began meanwhile): it and those above stay
+                    break
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders on the way to ``folder`` (itself included) that do not exist, innermost first.
+
+    >>> import tempfile; top = Path(tempfile.mkdtemp())
+    >>> [path.relative_to(top).as_posix() for path in _missing_folders(top / "a" / "b")]
+    ['a/b', 'a']
+    """
+    folder = folder.resolve()
+    missing = []
+    while not (folder.exists() or folder.is_symlink()) and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
 
 
 def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = False) -> Outcome:
@@ -84,31 +116,55 @@ def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = Fal
     target = out_dir / version
     exchange = None
     if target.exists():
-        changes = release_changes(target, manifest, staging)
-        if not changes:
-            return "unchanged"
-        if not force:
-            what = "other settings" if all(change.startswith(_SETTINGS) for change in changes) else "other input"
-            raise ReleaseError(
-                f"{target}: version {version} is already published from {what}: {'; '.join(changes)}. "
-                f"A published version never changes: build a new version (e.g. {_next_version(out_dir)}), "
-                "or pass --force (force=True) to rewrite this one, which rewrites history for everyone who has it"
-            )
+        damage = _damage(target)
+        if not damage:
+            changes = release_changes(target, manifest, staging)
+            if not changes:
+                return "unchanged"
+            if not force:
+                what = "other settings" if all(change.startswith(_SETTINGS) for change in changes) else "other input"
+                raise ReleaseError(
+                    f"{target}: version {version} is already published from {what}: {'; '.join(changes)}. "
+                    f"A published version never changes: build a new version (e.g. {_next_version(out_dir)}), "
+                    "or pass --force (force=True) to rewrite this one, which rewrites history for everyone who has it"
+                )
+            message = f"rewriting published version {version} in {out_dir} (force): {'; '.join(changes)}; {_HISTORY}"
+        else:
+            known = _changes_of_damaged(target, manifest)
+            if known is None:
+                same = "its manifest cannot be read, so whether this build is the one it came from is unknown"
+            elif known:
+                same = f"this build is not the one it came from ({'; '.join(known)}): --force rewrites history"
+            else:
+                same = "this build is the one it came from (same input and settings): --force repairs it"
+            if not force:
+                raise ReleaseError(
+                    f"{target}: version {version} is published but damaged: {'; '.join(damage)}; {same}. "
+                    "Pass --force (force=True) to rebuild it in place"
+                )
+            if known == []:
+                message = (
+                    f"repairing published version {version} in {out_dir} (force): {'; '.join(damage)}; "
+                    "it is rebuilt from the input and settings it was built from"
+                )
+            else:
+                message = (
+                    f"rewriting damaged version {version} in {out_dir} (force): {'; '.join(damage)}; {same}; {_HISTORY}"
+                )
         exchange = _exchange_function()
-        warnings.warn(
-            f"rewriting published version {version} in {out_dir} (force): {'; '.join(changes)}; "
-            "whoever already has this version now holds other data under the same name",
-            RewriteWarning,
-            stacklevel=3,
-        )
+        warnings.warn(message, RewriteWarning, stacklevel=3)
     files = dict(manifest["files"])
     (staging / CARD).write_text(render_card(manifest, files), encoding="utf-8")
     files[CARD] = {"sha256": file_sha256(staging / CARD), "bytes": (staging / CARD).stat().st_size}
     manifest["files"] = dict(sorted(files.items()))
+    manifest["checksums_file"] = CHECKSUMS
     check_manifest(manifest, str(staging / MANIFEST))
     with (staging / MANIFEST).open("w", encoding="utf-8") as stream:  # written as encoded: never whole in memory
         json.dump(manifest, stream, indent=2, ensure_ascii=False)
         stream.write("\n")
+    hashes = {name: entry["sha256"] for name, entry in manifest["files"].items()}
+    hashes[MANIFEST] = file_sha256(staging / MANIFEST)
+    (staging / CHECKSUMS).write_bytes(format_checksums(hashes))  # last: it covers every other file
     _fsync_tree(staging)
     if exchange is None:
         staging.rename(target)
@@ -118,13 +174,40 @@ def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = Fal
     return "new" if exchange is None else "replaced"
 
 
+def _damage(release: Path) -> list[str]:
+    """What is wrong with published ``release``, each problem as ``path: message``; empty when it
+    matches its checksums and manifest. A folder without a manifest is no release: ReleaseError."""
+    if not (release / MANIFEST).is_file():
+        raise ReleaseError(f"{release}: not a release (no {MANIFEST})")
+    problems = verification(release).problems
+    return [f"{_inside(problem.file, release)}: {problem.message}" for problem in problems]
+
+
+def _inside(path: str, release: Path) -> str:
+    return Path(path).relative_to(release).as_posix() if Path(path).is_relative_to(release) else path
+
+
+def _changes_of_damaged(release: Path, manifest: Mapping[str, Any]) -> list[str] | None:
+    """What differs between damaged ``release`` and a new build of it, as far as its manifest
+    tells (its data may be unreadable); None when the manifest cannot be read."""
+    try:
+        old = read_manifest(release).data
+    except ReleaseError:
+        return None
+    return [f"other {key}" for key in IDENTITY_KEYS if (old.get(key) or None) != (manifest.get(key) or None)]
+
+
 @contextmanager
 def release_lock(out_dir: Path) -> Iterator[None]:
-    """Hold the publishing lock of ``out_dir``: an exclusive ``flock`` on the folder itself.
+    """Hold the publishing lock of ``out_dir``: an exclusive ``flock`` on the file ``out_dir/.lock``.
 
-    A second build into the same folder fails at once with a ReleaseError
-    instead of waiting. The kernel drops the lock when its holder ends, even by
-    SIGKILL, so it never goes stale, and no lock file is left behind.
+    A second build into the same folder fails at once with a ReleaseError instead of
+    waiting. The lock file can be opened by its owner, and by the group or others only
+    when they may write into ``out_dir``: who can only read the folder cannot hold the
+    lock to block builds. It is opened for writing, which NFS needs for an exclusive lock.
+    The kernel drops the lock when its holder ends, even by SIGKILL, so it never goes
+    stale; the file is removed when the lock is let go (a killed build leaves it, empty,
+    and the next build takes it and removes it).
 
     >>> import tempfile; folder = Path(tempfile.mkdtemp())
     >>> with release_lock(folder):
@@ -132,6 +215,8 @@ def release_lock(out_dir: Path) -> Iterator[None]:
     ...         pass
     Traceback (most recent call last):
     vn_security_corpus.errors.ReleaseError: /...: another build is publishing into this folder; ...
+    >>> list(folder.iterdir())
+    []
     """
     try:
         import fcntl  # POSIX only: building needs it, loading does not
@@ -141,17 +226,56 @@ def release_lock(out_dir: Path) -> Iterator[None]:
             f"this is {sys.platform}: build there, then copy the release folder (loading works anywhere)"
         ) from None
 
-    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
-    try:
+    path = out_dir / LOCK
+    writers = out_dir.stat().st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    mode = stat.S_IRUSR | stat.S_IWUSR | writers | (writers << 1)  # read and write, for those who may write
+    for _ in range(8):  # another build may remove the file between our open and our flock: then open it again
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, mode)
+        except PermissionError:
             raise ReleaseError(
-                f"{out_dir}: another build is publishing into this folder; wait for it to end, then build again"
+                f"{out_dir}: another user's build is publishing into this folder (its {LOCK} file is not ours); "
+                "wait for it to end, then build again"
             ) from None
-        yield
-    finally:
-        os.close(fd)
+        except OSError as error:
+            raise ReleaseError(f"{path}: cannot open this folder's lock file ({error.strerror})") from None
+        try:
+            status = os.fstat(fd)
+            if not stat.S_ISREG(status.st_mode):
+                raise ReleaseError(f"{path}: not a regular file, so not our lock file; remove it, then build again")
+            if status.st_uid == os.geteuid() and stat.S_IMODE(status.st_mode) != mode:
+                os.fchmod(fd, mode)  # exactly these bits, whatever the umask
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ReleaseError(
+                    f"{out_dir}: another build is publishing into this folder; wait for it to end, then build again"
+                ) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        if not _names(path, fd):  # we locked a file that the previous holder had just removed
+            os.close(fd)
+            continue
+        try:
+            yield
+        finally:
+            try:
+                path.unlink()  # still locked: a build that opened this file finds it gone and opens a new one
+            finally:
+                os.close(fd)
+        return
+    raise ReleaseError(f"{path}: the lock file keeps being replaced; is another program removing it?")
+
+
+def _names(path: Path, fd: int) -> bool:
+    """Whether ``path`` names the file open as ``fd``."""
+    try:
+        status = path.lstat()
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (status.st_dev, status.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def _remove_leftovers(out_dir: Path) -> None:

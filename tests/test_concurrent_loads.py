@@ -1,0 +1,123 @@
+"""Loads never mix releases: while another process publishes new versions and rewrites the newest
+one with --force, over and over, every load returns exactly one release's rows or a ReleaseError
+that says to load again."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import vn_security_corpus as vnsc
+
+from .conftest import REPO, write_corpus
+
+WRITER_SECONDS = 3.0
+SHARD_ROWS = 2  # several files per split: a load reads many, and a mix would show
+
+# Publishes 1.0.0, rewrites it three times with --force (other records each time), publishes
+# 1.0.1, and so on until the deadline: the newest version is rewritten most of the time.
+WRITER = """
+import sys, time, warnings
+import vn_security_corpus as vnsc
+warnings.simplefilter("ignore", vnsc.RewriteWarning)
+out, seconds, shard_rows, raws = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+deadline, builds = None, 0
+for minor in range(10_000):
+    for _ in range(4):
+        vnsc.build(raws[builds % len(raws)], out, f"1.0.{minor}", force=True, shard_rows=shard_rows, progress=False)
+        builds += 1
+        deadline = deadline or time.monotonic() + seconds  # from the first release on
+        if time.monotonic() > deadline:
+            print(builds)
+            sys.exit(0)
+"""
+
+
+def ids_of(raw: Path, root: Path) -> frozenset[str]:
+    vnsc.build(raw, root, "1.0.0", shard_rows=SHARD_ROWS)
+    return frozenset(vnsc.load_table(root=root, columns=["id"]).column("id").to_pylist())
+
+
+def test_loads_during_rewrites_and_new_versions_return_one_release_or_fail_cleanly(tmp_path: Path) -> None:
+    raws = [write_corpus(tmp_path / f"raw-{tag}", count, tag=tag) for tag, count in (("a", 11), ("b", 13), ("c", 15))]
+    known = {ids_of(raw, tmp_path / f"alone-{raw.name}") for raw in raws}
+    assert len(known) == 3 and not any(a & b for a in known for b in known if a is not b)
+
+    import datasets  # noqa: F401  (imported now, not during the first load_dataset below)
+
+    out = tmp_path / "out"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(out), str(WRITER_SECONDS), str(SHARD_ROWS), *map(str, raws)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    outcomes: Counter[str] = Counter()
+    try:
+        deadline = time.monotonic() + 60
+        while not vnsc.versions(out):  # the first version appears (the writer imports, then builds)
+            assert writer.poll() is None and time.monotonic() < deadline, writer.communicate()
+            time.sleep(0.01)
+        loads = 0
+        while writer.poll() is None:
+            loads += 1
+            verify = loads % 2 == 0
+            try:
+                if loads % 10 == 0:
+                    dataset = vnsc.load_dataset(root=out, verify=verify)
+                    ids = [row_id for split in dataset.values() for row_id in split["id"]]
+                else:
+                    ids = vnsc.load_table(root=out, columns=["id"], verify=verify).column("id").to_pylist()
+            except vnsc.ReleaseError as error:
+                assert "load it again" in str(error), error
+                outcomes["retry"] += 1
+                continue
+            assert len(ids) == len(set(ids)) and frozenset(ids) in known, "a load mixed releases"
+            outcomes["one release"] += 1
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+        stdout, stderr = writer.communicate()
+    assert writer.returncode == 0, stderr
+    builds = int(stdout)
+    print(f"{builds} builds, {outcomes}")
+    assert builds >= 5 and outcomes["one release"] > 20, (builds, outcomes)
+    assert vnsc.verify_release(out / vnsc.versions(out)[-1]) == []
+
+
+@pytest.mark.parametrize("by_descriptor", [True, False], ids=["by descriptor", "by path (Windows)"])
+@pytest.mark.parametrize("verify", [False, True])
+def test_a_rewrite_between_resolving_and_reading_is_caught(
+    tmp_path: Path, verify: bool, by_descriptor: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The moment a concurrent rewrite can fall in, forced: after the release is resolved, before
+    its files are read. The load reads the release it resolved, or says to load again."""
+    from vn_security_corpus import release as release_module
+    from vn_security_corpus.load import read_release
+    from vn_security_corpus.release import open_release
+
+    monkeypatch.setattr(release_module, "_DIR_FD", by_descriptor and release_module._DIR_FD)
+    raws = [write_corpus(tmp_path / f"raw-{tag}", 9, tag=tag) for tag in "ab"]
+    out = tmp_path / "out"
+    vnsc.build(raws[0], out, "1.0.0", shard_rows=SHARD_ROWS)
+    with open_release(root=out) as release:
+        with pytest.warns(vnsc.RewriteWarning):
+            vnsc.build(raws[1], out, "1.0.0", shard_rows=SHARD_ROWS, force=True)  # swaps, then removes the old folder
+        with pytest.raises(vnsc.ReleaseError, match=r"was rewritten or removed while it was being read.*load it again"):
+            read_release(release, columns=["id"], verify=verify)
+
+    if not by_descriptor:
+        return  # (by path, the load below reads the folder's successor, and says to load again)
+    second = set(vnsc.load_table(root=out, columns=["id"]).column("id").to_pylist())
+    with open_release(root=out) as release:
+        (out / "1.0.0").rename(tmp_path / "moved")  # kept whole elsewhere, and another release put in its place
+        vnsc.build(raws[0], out, "1.0.0", shard_rows=SHARD_ROWS)
+        table = read_release(release, columns=["id"], verify=verify)
+    assert set(table.column("id").to_pylist()) == second  # the release it resolved, none of its successor
