@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .metadata import article_date, find_officials, find_places, split_byline
+from .schema import date_range
 from .text import ToneStyle, clean_text, to_tone_style
 
 ID_PREFIX = "vnsc-"
@@ -65,6 +66,7 @@ def to_article(raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYL
     date, conflicts = article_date(raw.get("date"), paragraphs)
     repairs.extend(conflicts)
     places = find_places(title, text)
+    date_start, date_end = date_range(date.date)
 
     def styled(value: str) -> str:
         return value if tone_style == CANONICAL_STYLE else to_tone_style(value, tone_style)
@@ -76,6 +78,8 @@ def to_article(raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYL
         "date": date.date,
         "date_precision": date.precision,
         "date_source": date.source,
+        "date_start": date_start,
+        "date_end": date_end,
         "authors": [styled(name) for name in (split_byline(byline) or [byline])] if byline else [],
         "province": places.province,
         "provinces": places.provinces,
