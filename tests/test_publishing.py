@@ -175,7 +175,8 @@ def test_force_rewrites_loudly_and_atomically(raw_copy: Callable[..., Path], tmp
         report = build(raw, out, "1.0.0", force=True)
     assert report.written and report.replaced and report.path == first.path
     assert verify_release(report.path) == [] and load_table(root=out).num_rows == 4
-    assert [p.name for p in out.iterdir()] == ["1.0.0"]  # the old release is gone, nothing left over
+    # the old release is gone, nothing left over but the root's card (one config per version)
+    assert sorted(p.name for p in out.iterdir()) == ["1.0.0", "README.md"]
     again = build(raw, out, "1.0.0", force=True)
     assert not again.written and not again.replaced  # same inputs: nothing to rewrite
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .engine import ENGINES
-from .errors import ConfigError, CorpusError, InvalidInputError, Problem, RewriteWarning
+from .errors import ConfigError, CorpusError, InvalidInputError, Problem, RewriteWarning, VersionRuleWarning
 from .normalise import CANONICAL_STYLE
 from .sources import DEFAULT_MAX_FILE_BYTES, RawFile, RemoteFolder, raw_location
 from .split import DEFAULT_SPLITS, parse_splits
@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
         "--force",
         action="store_true",
         help="rewrite a version already published from other input: this rewrites history, prefer a new version",
+    )
+    build_.add_argument(
+        "--allow-version-rule-break",
+        action="store_true",
+        help="publish even when the version is smaller than the changes since the previous release need "
+        "(semver as TFDS applies it); misleads whoever trusts the version numbers",
     )
     _add_max_file_bytes(build_)
     build_.add_argument("--jobs", type=_positive, default=None, help="worker processes (default: every core)")
@@ -212,6 +218,7 @@ def _build(args: argparse.Namespace) -> int:
         "progress": False if args.no_progress else None,
         "allow_invalid": args.allow_invalid,
         "force": args.force,
+        "allow_version_rule_break": args.allow_version_rule_break,
         "max_file_bytes": args.max_file_bytes,
     }
     if args.shard_rows is not None:
@@ -219,6 +226,7 @@ def _build(args: argparse.Namespace) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always", RewriteWarning)
+            warnings.simplefilter("always", VersionRuleWarning)
             warnings.showwarning = _print_warning
             report = build(args.raw, args.out, args.version, **options)
     except InvalidInputError as error:

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from ._version import __version__
 from .card import render_card
 from .errors import ConfigError, ReleaseError, RewriteWarning
+from .extras import prepare_release, write_root_card
 from .release import (
     CARD,
     MANIFEST,
@@ -70,7 +71,9 @@ def staging_area(out_dir: Path, version: str) -> Iterator[Path]:
                 out_dir.rmdir()
 
 
-def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = False) -> Outcome:
+def commit_release(
+    staging: Path, manifest: dict[str, Any], *, force: bool = False, allow_version_rule_break: bool = False
+) -> Outcome:
     """Finish the release written into ``staging`` (its card, then its manifest, checked against
     the manifest schema) and put it in place; ``manifest`` is the build's
     (:func:`~vn_security_corpus.shards.release_manifest`), its ``files`` the shards.
@@ -79,6 +82,8 @@ def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = Fal
     build (``staging`` is then left to be removed); ``replaced`` when it was published from
     other input and ``force`` rewrote it, with a :class:`~vn_security_corpus.errors.RewriteWarning`.
     Without ``force``, other input for a published version is a ReleaseError saying what changed.
+    A version smaller than its changes since the previous release need is a ReleaseError too,
+    unless ``allow_version_rule_break`` (see :mod:`vn_security_corpus.diff`).
     """
     out_dir, version = staging.parent, manifest["version"]
     target = out_dir / version
@@ -102,7 +107,10 @@ def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = Fal
             stacklevel=3,
         )
     files = dict(manifest["files"])
-    (staging / CARD).write_text(render_card(manifest, files), encoding="utf-8")
+    # Release notes and the versioning rule, statistics, plots, licence, croissant.json (extras.py).
+    extras = prepare_release(staging, manifest, allow_version_rule_break=allow_version_rule_break)
+    files.update(extras.files)
+    (staging / CARD).write_text(render_card(manifest, files, extras), encoding="utf-8")
     files[CARD] = {"sha256": file_sha256(staging / CARD), "bytes": (staging / CARD).stat().st_size}
     manifest["files"] = dict(sorted(files.items()))
     check_manifest(manifest, str(staging / MANIFEST))
@@ -115,6 +123,7 @@ def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = Fal
     else:
         exchange(staging, target)  # staging now holds the old release, removed by staging_area
     _fsync(out_dir)
+    write_root_card(out_dir)  # the root's README.md: one datasets config per version
     return "new" if exchange is None else "replaced"
 
 
