@@ -123,6 +123,21 @@ def _parser() -> argparse.ArgumentParser:
     info_.add_argument("--root", type=Path, help="folder of releases (default: those in the package)")
     info_.add_argument("--json", action="store_true", help="print the whole manifest")
     info_.set_defaults(run=_info)
+
+    diff_ = commands.add_parser("diff", help="what changed between two releases, and the version bump it needs")
+    diff_.add_argument("old", metavar="A", help="the older release: its folder, or a version under --root")
+    diff_.add_argument("new", metavar="B", help="the newer release: its folder, or a version under --root")
+    diff_.add_argument("--root", type=Path, help="folder of releases for versions (default: those in the package)")
+    diff_.add_argument("--json", action="store_true", help="print the differences as JSON")
+    diff_.set_defaults(run=_diff)
+
+    push = commands.add_parser("push", help="publish a release folder to a Hub dataset or an object store")
+    push.add_argument("release", type=Path, metavar="RELEASE", help="the release folder, e.g. build/releases/1.2.0")
+    push.add_argument(
+        "--to", required=True, metavar="URL", help="hf://datasets/OWNER/NAME, or a releases root s3://bucket/prefix"
+    )
+    push.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    push.set_defaults(run=_push)
     return parser
 
 
@@ -325,6 +340,39 @@ def _info(args: argparse.Namespace) -> int:
     for name, split in manifest["splits"].items():
         print(f"  {name}: {split['rows']} articles in {len(split['files'])} file(s)")
     print(f"  content sha256 {manifest['content_sha256']}")
+    return OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from .diff import diff_releases
+
+    diff = diff_releases(args.old, args.new, root=args.root)
+    if args.json:
+        print(json.dumps(diff.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(f"{diff.old} → {diff.new}")
+        for line in diff.lines():
+            print(f"  {line}")
+    return OK
+
+
+def _push(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from .push import push_release
+
+    report = push_release(
+        args.release, args.to, progress=None if args.json else lambda line: print(line, file=sys.stderr)
+    )
+    if args.json:
+        print(json.dumps(asdict(report), indent=2))
+    else:
+        what = (
+            "already there, nothing sent"
+            if report.outcome == "unchanged"
+            else f"{report.files} files, {report.bytes} bytes"
+        )
+        print(f"{report.outcome}: release {report.version} at {report.target} ({what})")
     return OK
 
 

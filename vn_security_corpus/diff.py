@@ -247,8 +247,13 @@ def diff_folders(
         if name in new_types and old_types[name] != new_types[name]
     }
     for key in _SETTINGS_KEYS:
-        if old_manifest.get(key) != new_manifest.get(key):
-            diff.settings[key] = (old_manifest.get(key), new_manifest.get(key))
+        before, after = old_manifest.get(key), new_manifest.get(key)
+        if isinstance(before, Mapping) and isinstance(after, Mapping):  # setting by setting
+            for sub in dict.fromkeys([*before, *after]):
+                if before.get(sub) != after.get(sub):
+                    diff.settings[f"{key}.{sub}"] = (before.get(sub), after.get(sub))
+        elif before != after:
+            diff.settings[key] = (before, after)
 
     old_splits, new_splits = _splits_by_id(old_files), _splits_by_id(new_files)
     added = sorted(new_splits.keys() - old_splits.keys())
