@@ -267,11 +267,16 @@ def _read_manifest(path: Path, _mtime_ns: int, _size: int, _inode: int) -> Manif
 
 
 def versions(root: Path | str | None = None) -> list[str]:
-    """The published versions under ``root`` (default: the releases in the package), oldest first.
+    """The published versions under ``root`` (default: the releases in the package; an fsspec URL
+    such as ``s3://bucket/releases`` lists the store), oldest first.
 
     >>> "1.0.0" in versions()
     True
     """
+    if isinstance(root, str) and "://" in root:
+        from .push import remote_versions
+
+        return remote_versions(root)
     folder = Path(root) if root is not None else PACKAGE_RELEASES
     if not folder.is_dir():
         return []
@@ -310,7 +315,15 @@ class Release:
 
 
 def open_release(version: str | None = None, root: Path | str | None = None) -> Release:
-    """Release ``version`` (the newest when None) under ``root`` (default: the releases in the package)."""
+    """Release ``version`` (the newest when None) under ``root`` (default: the releases in the package).
+
+    ``root`` may be an fsspec URL (``s3://bucket/releases``): the release is copied into a local
+    cache first, every file checked against its manifest (:func:`~vn_security_corpus.push.fetch_release`).
+    """
+    if isinstance(root, str) and "://" in root:
+        from .push import fetch_release
+
+        root = fetch_release(root, version)
     folder = Path(root) if root is not None else PACKAGE_RELEASES
     if root is not None and not folder.is_dir():
         raise ReleaseError(f"{folder}: no such folder of releases; build one with `vn-security-corpus build`")
