@@ -149,3 +149,12 @@ def test_the_root_is_a_dataset_repository_of_versions(first: tuple[Path, Path]) 
     assert rows(older) == set(vnsc.load_table("1.0.0", root=root).column("id").to_pylist())
     assert rows(newest) != rows(older)  # one version each, never both concatenated
     assert "date_start" in newest["train"].features
+
+
+def test_a_damaged_previous_release_is_named(first: tuple[Path, Path]) -> None:
+    raw, root = first
+    for path in (root / "1.0.0" / "data").iterdir():
+        path.write_bytes(b"not parquet")
+    with pytest.raises(vnsc.ReleaseError, match=r"1\.0\.0: the previous release cannot be read .*verify"):
+        vnsc.build(next_corpus(raw), root, "1.1.0")
+    assert vnsc.versions(root) == ["1.0.0"]

@@ -80,9 +80,9 @@ class ReleaseDiff:
         major += [f"records moved between splits: {_counts(self.moved)}"] if self.moved else []
         if major:
             return "major", major
-        minor = [f"{self.added} records added"] if self.added else []
-        minor += [f"{self.removed} records removed"] if self.removed else []
-        minor += [f"{self.changed} records changed ({_counts(self.changed_fields)})"] if self.changed else []
+        minor = [f"{_records(self.added)} added"] if self.added else []
+        minor += [f"{_records(self.removed)} removed"] if self.removed else []
+        minor += [f"{_records(self.changed)} changed ({_counts(self.changed_fields)})"] if self.changed else []
         minor += [f"fields added: {', '.join(self.fields_added)}"] if self.fields_added else []
         if minor:
             return "minor", minor
@@ -132,6 +132,11 @@ class ReleaseDiff:
         bump, reasons = self.required_bump()
         lines.append(f"needs at least a {bump} version: {'; '.join(reasons)}")
         return lines
+
+
+def _records(count: int) -> str:
+    """``1 record``, ``2 records``."""
+    return f"{count} record{'' if count == 1 else 's'}"
 
 
 def _counts(counts: Mapping[str, int]) -> str:

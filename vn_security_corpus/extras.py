@@ -49,6 +49,8 @@ def prepare_release(
 
     A version smaller than the changes need is a ReleaseError saying which version to build,
     unless ``allow_version_rule_break`` (then a :class:`VersionRuleWarning`)."""
+    import pyarrow as pa
+
     from .card import render_license
     from .plots import write_plots
 
@@ -57,7 +59,13 @@ def prepare_release(
     previous = previous_version(out_dir, version)
     if previous is not None:
         old = out_dir / previous
-        notes = diff_folders(old, read_manifest(old).data, staging, manifest)
+        try:
+            notes = diff_folders(old, read_manifest(old).data, staging, manifest)
+        except (OSError, ValueError, pa.ArrowException) as error:
+            raise ReleaseError(
+                f"{old}: the previous release cannot be read to compare this one with ({error}); "
+                f"run `vn-security-corpus verify {old}`"
+            ) from None
         problem = version_rule_problem(notes)
         if problem and not allow_version_rule_break:
             raise ReleaseError(

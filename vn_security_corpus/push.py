@@ -304,7 +304,10 @@ def fetch_release(url: str, version: str | None = None, storage_options: Mapping
         problems = verify_release(staging)
         if problems:
             raise ReleaseError(f"{url}/{version}: the copy does not match its manifest: {problems[0]}")
-        if target.exists():
+        if target.exists():  # an older copy, or a damaged one (another process may have just fetched it)
+            same = (target / MANIFEST).is_file() and (target / MANIFEST).read_bytes() == remote_manifest
+            if same and not verify_release(target):
+                return local_root
             shutil.rmtree(target)
         staging.rename(target)
     finally:
