@@ -446,9 +446,9 @@ There is no human annotation. `date`, `date_start`, `date_end`, `date_precision`
 
 #### Personal and Sensitive Information
 
-The articles name real people: suspects and defendants (often with their birth year, `SN 1990`,
-and home address, `trú tại …`), victims and witnesses, officials with their ranks and posts, and
-the journalists who wrote them. Many concern alleged criminal offences, drugs, accidents and
+The articles name real people: suspects and defendants (reports of cases usually give their birth
+year, `SN 1990`, and home address, `trú tại …`), victims and witnesses, officials with their ranks
+and posts, and the journalists who wrote them. Many concern alleged criminal offences, drugs, accidents and
 deaths. Nothing is anonymised: the text is as published.{people} Whoever processes the corpus is
 responsible for doing so lawfully (in Viet Nam, Decree 13/2023/NĐ-CP on personal data protection;
 elsewhere, laws such as the GDPR).
