@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import inspect
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,24 +146,43 @@ class Ref:
     target_commit: str
 
 
+def same_signature(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Check each call against the signature of HfApi's method of the same name."""
+    from huggingface_hub import HfApi
+
+    signature = inspect.signature(getattr(HfApi, method.__name__))
+
+    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        signature.bind(self, *args, **kwargs)
+        return method(self, *args, **kwargs)
+
+    return checked
+
+
 @dataclass
 class FakeHub:
-    """The HfApi methods push_release calls, over an in-memory repository of one branch and tags."""
+    """The HfApi methods push_release calls (with their real signatures), over an in-memory
+    repository of one branch and tags."""
 
     files: dict[str, bytes] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     commits: list[dict[str, Any]] = field(default_factory=list)
     folder: Path = Path()
 
+    @same_signature
     def create_repo(self, repo_id: str, *, repo_type: str, exist_ok: bool) -> None:
         assert repo_type == "dataset" and exist_ok
 
+    @same_signature
     def list_repo_refs(self, repo_id: str, *, repo_type: str) -> Any:
-        return type("Refs", (), {"tags": [Ref(name, commit) for name, commit in self.tags.items()]})()
+        tags = [Ref(name, commit) for name, commit in self.tags.items()]
+        return type("Refs", (), {"tags": tags, "branches": [Ref("main", str(len(self.commits) - 1))]})()
 
+    @same_signature
     def file_exists(self, repo_id: str, path: str, *, repo_type: str) -> bool:
         return path in self.files
 
+    @same_signature
     def hf_hub_download(self, repo_id: str, path: str, *, repo_type: str, revision: str | None) -> str:
         from huggingface_hub.errors import EntryNotFoundError
 
@@ -173,17 +193,21 @@ class FakeHub:
         local.write_bytes(snapshot[path])
         return str(local)
 
+    @same_signature
     def list_repo_tree(self, repo_id: str, *, repo_type: str) -> list[Any]:
         tops = sorted({path.split("/", 1)[0] for path in self.files})
         return [type("Entry", (), {"path": top})() for top in tops]
 
-    def create_commit(self, repo_id: str, *, operations: list[Any], commit_message: str, **options: Any) -> Any:
+    @same_signature
+    def create_commit(self, repo_id: str, operations: list[Any], *, commit_message: str, **options: Any) -> Any:
+        assert options["parent_commit"] == str(len(self.commits) - 1)  # made on the head it checked
         for operation in operations:
             source = operation.path_or_fileobj
             self.files[operation.path_in_repo] = source if isinstance(source, bytes) else Path(source).read_bytes()
         self.commits.append({"operations": operations, "message": commit_message, "files": dict(self.files)})
         return type("CommitInfo", (), {"oid": str(len(self.commits) - 1)})()
 
+    @same_signature
     def create_tag(self, repo_id: str, *, tag: str, revision: str | None, tag_message: str, repo_type: str) -> None:
         assert tag not in self.tags, "a tag is never moved"
         self.tags[tag] = revision if revision is not None else str(len(self.commits) - 1)

@@ -101,7 +101,10 @@ def _push_to_hub(release: Path, to: str, api: Any, say: Callable[[str], None]) -
     tag = f"v{version}"
     local_manifest = (release / MANIFEST).read_bytes()
     api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
-    tags = {ref.name: ref.target_commit for ref in api.list_repo_refs(repo_id, repo_type="dataset").tags}
+    refs = api.list_repo_refs(repo_id, repo_type="dataset")
+    tags = {ref.name: ref.target_commit for ref in refs.tags}
+    # The commit is made on top of the head seen here: a push that raced this one fails it, never mixes with it.
+    head = next((ref.target_commit for ref in refs.branches if ref.name == "main"), None)
     if tag in tags:
         if _hub_manifest(api, repo_id, version, tag) != local_manifest:
             raise ReleaseError(
@@ -133,6 +136,7 @@ def _push_to_hub(release: Path, to: str, api: Any, say: Callable[[str], None]) -
             commit_message=f"Release {version}",
             commit_description=f"vn_security_corpus release {version}: every file listed in {version}/{MANIFEST}.",
             repo_type="dataset",
+            parent_commit=head,
         )
         commit = info.oid
     api.create_tag(repo_id, tag=tag, revision=commit, tag_message=f"Release {version}", repo_type="dataset")
