@@ -158,3 +158,15 @@ def test_a_damaged_previous_release_is_named(first: tuple[Path, Path]) -> None:
     with pytest.raises(vnsc.ReleaseError, match=r"1\.0\.0: the previous release cannot be read .*verify"):
         vnsc.build(next_corpus(raw), root, "1.1.0")
     assert vnsc.versions(root) == ["1.0.0"]
+
+
+def test_the_root_card_leaves_out_a_damaged_release_and_comes_back_on_a_rebuild(first: tuple[Path, Path]) -> None:
+    raw, root = first
+    (root / "README.md").unlink()
+    assert not vnsc.build(raw, root, "1.0.0").written
+    assert "config_name: 1.0.0" in (root / "README.md").read_text(encoding="utf-8")
+    shutil.copytree(root / "1.0.0", root / "0.9.0")
+    (root / "0.9.0" / "manifest.json").write_text("{", encoding="utf-8")
+    vnsc.build(raw, root, "1.0.1", shard_rows=2)
+    card = (root / "README.md").read_text(encoding="utf-8")
+    assert "config_name: 1.0.1" in card and "config_name: 0.9.0" not in card

@@ -111,7 +111,12 @@ def write_root_card(root: Path) -> Path:
     beside it, flushed, renamed over it. Untouched when already up to date."""
     from .card import render_root_card
 
-    manifests = [read_manifest(root / version).data for version in versions(root)]
+    manifests = []
+    for version in versions(root):
+        try:
+            manifests.append(read_manifest(root / version).data)
+        except ReleaseError:  # a damaged release is no config (verify names it); the new one is published
+            continue
     text = render_root_card(manifests)
     path = root / ROOT_CARD
     if path.is_file() and path.read_text(encoding="utf-8") == text:

@@ -91,6 +91,7 @@ def commit_release(
     if target.exists():
         changes = release_changes(target, manifest, staging)
         if not changes:
+            write_root_card(out_dir)  # (a root built before it had one gets it)
             return "unchanged"
         if not force:
             what = "other settings" if all(change.startswith(_SETTINGS) for change in changes) else "other input"
