@@ -21,22 +21,33 @@ LAYERS = [
     {"normalise"},
     {"records"},
     {"dedup", "split", "release"},
-    {"verify"},
-    {"load"},
+    {"verify", "stats", "diff"},
+    {"load", "plots", "fetch"},
     {"card", "shards"},
-    {"publish", "engine"},
+    {"croissant"},
+    {"extras"},
+    {"publish", "engine", "push"},
     {"pipeline"},
     {"cli", "__init__"},
     {"__main__"},
 ]
+# Deliberate calls into a later module, each with its reason.
+ALLOWED = {
+    ("release", "fetch"): "a URL root: open_release has fetch copy the release, then opens the local copy",
+}
 READING_SIDE = {"release", "verify", "load"}
 WRITER = {"publish", "shards", "pipeline", "engine", "records", "card"}
 
 
 def internal_imports(module: str) -> set[str]:
-    """The package's modules that ``module`` imports anywhere in its code."""
+    """The package's modules that ``module`` imports anywhere in its code (imports for type
+    checking only, under ``if TYPE_CHECKING:``, do not run and are not counted)."""
     found = set()
-    for node in ast.walk(ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))):
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            node.body = []
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level == 1:
             if node.module:
                 found.add(node.module.split(".")[0])
@@ -57,7 +68,7 @@ def test_no_module_imports_a_later_stage() -> None:
         f"{module} imports {imported}"
         for module, layer in layer_of.items()
         for imported in internal_imports(module)
-        if layer_of[imported] >= layer and imported != module
+        if layer_of[imported] >= layer and imported != module and (module, imported) not in ALLOWED
     ]
     assert upward == []
 

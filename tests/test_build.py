@@ -35,9 +35,11 @@ def test_release_layout(release_root: Path) -> None:
     manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
     data = sorted(p.name for p in (release / "data").iterdir())
     assert data == [f"{name}-00000-of-00001.parquet" for name in sorted(manifest["splits"])]
+    plots = {f"plots/{name}.png" for name in ("splits", "years", "provinces", "date_precision", "words", "ranks")}
+    beside = {"README.md", "croissant.json", "LICENSE.md", *plots}
     data_files = {f"data/{name}" for name in data}
-    assert set(release_files(release)) == {"README.md", "manifest.json", "checksums", *data_files}
-    assert set(manifest["files"]) == {"README.md", *data_files}  # checksums lists them and the manifest
+    assert set(release_files(release)) == {*beside, "manifest.json", "checksums", *data_files}
+    assert set(manifest["files"]) == {*beside, *data_files}  # checksums lists them and the manifest
     assert sum(split["rows"] for split in manifest["splits"].values()) == 5
     assert [i["file"] for i in manifest["inputs"]] == sorted(p.name for p in RAW_DIR.glob("*.txt"))
     for relative, expected in manifest["files"].items():
@@ -120,7 +122,7 @@ def test_rebuilding_a_version_is_a_no_op_and_other_content_is_refused(
     with pytest.raises(ReleaseError, match=r"already published from other input.*new version"):
         build(raw, tmp_path, "1.0.0")
     assert release_files(tmp_path / "1.0.0") == before
-    assert build(raw, tmp_path, "1.0.1").published == 4
+    assert build(raw, tmp_path, "1.1.0").published == 4  # a record removed: a minor version (diff.py)
 
 
 def test_empty_split_is_left_out(raw_copy: Callable[..., Path], tmp_path: Path) -> None:

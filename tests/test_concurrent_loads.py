@@ -21,7 +21,8 @@ WRITER_SECONDS = 3.0
 SHARD_ROWS = 2  # several files per split: a load reads many, and a mix would show
 
 # Publishes 1.0.0, rewrites it three times with --force (other records each time), publishes
-# 1.0.1, and so on until the deadline: the newest version is rewritten most of the time.
+# 1.1.0 (other records: a minor version), and so on until the deadline: the newest version is
+# rewritten most of the time.
 WRITER = """
 import sys, time, warnings
 import vn_security_corpus as vnsc
@@ -30,7 +31,7 @@ out, seconds, shard_rows, raws = sys.argv[1], float(sys.argv[2]), int(sys.argv[3
 deadline, builds = None, 0
 for minor in range(10_000):
     for _ in range(4):
-        vnsc.build(raws[builds % len(raws)], out, f"1.0.{minor}", force=True, shard_rows=shard_rows, progress=False)
+        vnsc.build(raws[builds % len(raws)], out, f"1.{minor}.0", force=True, shard_rows=shard_rows, progress=False)
         builds += 1
         deadline = deadline or time.monotonic() + seconds  # from the first release on
         if time.monotonic() > deadline:

@@ -15,13 +15,14 @@ def test_a_built_card_says_which_licence_covers_the_data(release_root: Path) -> 
     assert (meta["license"], meta["license_name"], meta["license_link"]) == (
         "other",
         "publishers-copyright",
-        "DATA-LICENSE",
+        "LICENSE.md",
     )
-    assert (REPO / meta["license_link"]).is_file()
+    assert (release_root / "1.0.0" / meta["license_link"]).is_file()  # in the release, for a hub to link
+    assert (REPO / "DATA-LICENSE").is_file()
     section = " ".join(card.split("\n## License\n", 1)[1].split())
     assert section.startswith("The data is not under the MIT licence of the vn_security_corpus code.")
     assert "remain the copyright of their publishers and authors" in section
-    assert "do not redistribute the text" in section and "The full terms are in DATA-LICENSE" in section
+    assert "do not redistribute the text" in section and "The full terms are in [LICENSE.md](LICENSE.md)" in section
 
 
 def test_the_package_names_both_licences_and_what_each_covers() -> None:

@@ -188,7 +188,8 @@ def test_force_rewrites_loudly_and_atomically(raw_copy: Callable[..., Path], tmp
         report = build(raw, out, "1.0.0", force=True)
     assert report.written and report.replaced and report.path == first.path
     assert verify_release(report.path) == [] and load_table(root=out).num_rows == 4
-    assert [p.name for p in out.iterdir()] == ["1.0.0"]  # the old release is gone, nothing left over
+    # the old release is gone, nothing left over but the root's card (one config per version)
+    assert sorted(p.name for p in out.iterdir()) == ["1.0.0", "README.md"]
     again = build(raw, out, "1.0.0", force=True)
     assert not again.written and not again.replaced  # same inputs: nothing to rewrite
 
@@ -285,7 +286,7 @@ def test_a_damaged_release_is_never_unchanged_and_force_repairs_it(
     assert err.startswith("vn-security-corpus: warning: re") and f"{damaged}: " in err
     assert stdout.startswith(f"rewrote {release}: 5 articles")
     assert release_files(release) == intact and verify_release(release) == []  # byte for byte what it was
-    assert [p.name for p in out.iterdir()] == ["1.0.0"]
+    assert sorted(p.name for p in out.iterdir()) == ["1.0.0", "README.md"]  # the release and the root card
     assert main(args) == 0 and capsys.readouterr().out.startswith("unchanged: ")
 
 
@@ -340,7 +341,7 @@ def test_a_lock_file_let_go_of_or_left_by_a_killed_build_does_not_block(
         os.close(previous)
     (out / ".lock").write_bytes(b"")  # what a build killed with SIGKILL leaves
     assert build(raw_copy(), out, "1.0.0").written
-    assert sorted(path.name for path in out.iterdir()) == ["1.0.0"]
+    assert sorted(path.name for path in out.iterdir()) == ["1.0.0", "README.md"]
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="acting as another user needs root")

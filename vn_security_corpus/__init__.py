@@ -18,8 +18,10 @@ from ._version import __version__
 from .errors import BuildError, ConfigError, CorpusError, InvalidInputError, Problem, ReleaseError, RewriteWarning
 
 if TYPE_CHECKING:
+    from .diff import diff_releases
     from .load import info, load_dataset, load_pandas, load_table
     from .pipeline import BuildReport, build
+    from .push import push_release
     from .release import versions
     from .text import expand_abbreviations, to_tone_style
     from .verify import verify_release
@@ -35,11 +37,13 @@ __all__ = [
     "RewriteWarning",
     "__version__",
     "build",
+    "diff_releases",
     "expand_abbreviations",
     "info",
     "load_dataset",
     "load_pandas",
     "load_table",
+    "push_release",
     "to_tone_style",
     "verify_release",
     "versions",
@@ -56,6 +60,10 @@ def __getattr__(name: str) -> Any:
         from . import pipeline as module
     elif name in ("expand_abbreviations", "to_tone_style"):
         from . import text as module
+    elif name == "diff_releases":
+        from . import diff as module
+    elif name == "push_release":
+        from . import push as module
     elif name == "verify_release":
         from . import verify as module
     else:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from ._version import __version__
 from .engine import ENGINES, default_jobs
-from .errors import ConfigError, CorpusError, InvalidInputError, Problem, RewriteWarning
+from .errors import ConfigError, CorpusError, InvalidInputError, Problem, RewriteWarning, VersionRuleWarning
 from .normalise import CANONICAL_STYLE
 from .release import DEFAULT_SHARD_ROWS, MANIFEST, check_version
 from .sources import DEFAULT_MAX_FILE_BYTES, RawFile, RemoteFolder, is_url, printable, raw_location
@@ -263,6 +263,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="rewrite a version already published from other input; this rewrites history, prefer a new version",
     )
+    build_.add_argument(
+        "--allow-version-rule-break",
+        action="store_true",
+        help="publish even when the version is smaller than the changes since the previous release need "
+        "(semver as TFDS applies it); misleads whoever trusts the version numbers",
+    )
     _add_max_file_bytes(build_)
     cores = default_jobs()
     build_.add_argument(
@@ -315,6 +321,21 @@ def _parser() -> argparse.ArgumentParser:
     _add_root(info_)
     info_.add_argument("--json", action="store_true", help="print the whole manifest")
     info_.set_defaults(run=_info)
+
+    diff_ = commands.add_parser("diff", help="what changed between two releases, and the version bump it needs")
+    diff_.add_argument("old", metavar="A", help="the older release: its folder, or a version under --root")
+    diff_.add_argument("new", metavar="B", help="the newer release: its folder, or a version under --root")
+    diff_.add_argument("--root", type=Path, help="folder of releases for versions (default: those in the package)")
+    diff_.add_argument("--json", action="store_true", help="print the differences as JSON")
+    diff_.set_defaults(run=_diff)
+
+    push = commands.add_parser("push", help="publish a release folder to a Hub dataset or an object store")
+    push.add_argument("release", type=Path, metavar="RELEASE", help="the release folder, e.g. build/releases/1.2.0")
+    push.add_argument(
+        "--to", required=True, metavar="URL", help="hf://datasets/OWNER/NAME, or a releases root s3://bucket/prefix"
+    )
+    push.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    push.set_defaults(run=_push)
     return parser
 
 
@@ -533,11 +554,13 @@ def _build(args: argparse.Namespace) -> int:
         "progress": False if args.no_progress else None,
         "allow_invalid": args.allow_invalid,
         "force": args.force,
+        "allow_version_rule_break": args.allow_version_rule_break,
         "max_file_bytes": args.max_file_bytes,
     }
     try:
         with warnings.catch_warnings(), _quiet_ray(args.engine == "ray" and not args.verbose):
             warnings.simplefilter("always", RewriteWarning)
+            warnings.simplefilter("always", VersionRuleWarning)
             warnings.showwarning = _print_warning
             report = build(args.raw, args.out, args.release_version, **options)
     except InvalidInputError as error:
@@ -664,6 +687,39 @@ def _info(args: argparse.Namespace) -> int:
     for name, split in manifest["splits"].items():
         print(f"  {name}: {_count(split['rows'], 'article')} in {_count(len(split['files']), 'file')}")
     print(f"  content sha256 {manifest['content_sha256']}")
+    return OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from .diff import diff_releases
+
+    diff = diff_releases(args.old, args.new, root=args.root)
+    if args.json:
+        print(json.dumps(diff.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(f"{diff.old} → {diff.new}")
+        for line in diff.lines():
+            print(f"  {line}")
+    return OK
+
+
+def _push(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from .push import push_release
+
+    report = push_release(
+        args.release, args.to, progress=None if args.json else lambda line: print(line, file=sys.stderr)
+    )
+    if args.json:
+        print(json.dumps(asdict(report), indent=2))
+    else:
+        what = (
+            "already there, nothing sent"
+            if report.outcome == "unchanged"
+            else f"{report.files} files, {report.bytes} bytes"
+        )
+        print(f"{report.outcome}: release {report.version} at {report.target} ({what})")
     return OK
 
 

@@ -63,3 +63,8 @@ class ConfigError(CorpusError):
 
 class RewriteWarning(UserWarning):
     """A published version is being rewritten (``force=True``): history changes under its users."""
+
+
+class VersionRuleWarning(UserWarning):
+    """A release was published with a version number smaller than its changes need
+    (``allow_version_rule_break=True``): users who trust semantic versioning will be misled."""

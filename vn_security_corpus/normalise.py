@@ -22,6 +22,7 @@ from typing import Any
 from .metadata import article_date, find_officials, find_places, split_byline
 from .pii import KINDS, count_personal_data, mask_personal_data
 from .repairs import add_entries, repair
+from .schema import date_range
 from .text import ToneStyle, clean_text, to_tone_style
 
 ID_PREFIX = "vnsc-"
@@ -80,6 +81,7 @@ def to_article(
     personal_data = dict.fromkeys(KINDS, 0) | count_personal_data(f"{title}\n\n{text}")
     if mask_pii and any(personal_data.values()):
         title, text = mask_personal_data(title), mask_personal_data(text)
+    date_start, date_end = date_range(date.date)
 
     def styled(value: str) -> str:
         return value if tone_style == CANONICAL_STYLE else to_tone_style(value, tone_style)
@@ -91,6 +93,8 @@ def to_article(
         "date": date.date,
         "date_precision": date.precision,
         "date_source": date.source,
+        "date_start": date_start,
+        "date_end": date_end,
         "authors": [styled(name) for name in (split_byline(byline) or [byline])] if byline else [],
         "province": places.province,
         "provinces": places.provinces,

@@ -254,6 +254,7 @@ def build(
     mask_pii: bool = False,
     allow_invalid: bool = False,
     force: bool = False,
+    allow_version_rule_break: bool = False,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     jobs: int | None = None,
     engine: str = "local",
@@ -274,6 +275,9 @@ def build(
     are rejected unread. A version already published from other input is a
     ReleaseError saying what changed, unless ``force=True``, which rewrites it
     (atomically, with a :class:`~vn_security_corpus.errors.RewriteWarning`).
+    A version number smaller than the changes since the previous release in ``out_dir`` need
+    (semantic versioning as TFDS applies it; see :mod:`vn_security_corpus.diff`) is a ReleaseError
+    saying which version to build, unless ``allow_version_rule_break=True``.
 
     The work streams through ``jobs`` processes (default: every core) in two
     stages: chunks of raw files become records, written sorted by id to a spill
@@ -339,7 +343,7 @@ def build(
             "duplicates": [item.to_dict() for item in duplicates],
         }
         manifest = release_manifest(version, shards, build_info, shard_rows)
-        outcome = commit_release(staging, manifest, force=force)
+        outcome = commit_release(staging, manifest, force=force, allow_version_rule_break=allow_version_rule_break)
     split_rows: dict[str, int] = {}
     for shard in shards:
         split_rows[shard.plan.split] = split_rows.get(shard.plan.split, 0) + shard.rows

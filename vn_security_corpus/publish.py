@@ -29,6 +29,7 @@ from typing import Any, Literal
 from ._version import __version__
 from .card import render_card
 from .errors import ConfigError, ReleaseError, RewriteWarning
+from .extras import prepare_release, write_root_card
 from .release import (
     CARD,
     CHECKSUMS,
@@ -102,7 +103,9 @@ def _missing_folders(folder: Path) -> list[Path]:
     return missing
 
 
-def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = False) -> Outcome:
+def commit_release(
+    staging: Path, manifest: dict[str, Any], *, force: bool = False, allow_version_rule_break: bool = False
+) -> Outcome:
     """Finish the release written into ``staging`` (its card, then its manifest, checked against
     the manifest schema) and put it in place; ``manifest`` is the build's
     (:func:`~vn_security_corpus.shards.release_manifest`), its ``files`` the shards.
@@ -111,6 +114,8 @@ def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = Fal
     build (``staging`` is then left to be removed); ``replaced`` when it was published from
     other input and ``force`` rewrote it, with a :class:`~vn_security_corpus.errors.RewriteWarning`.
     Without ``force``, other input for a published version is a ReleaseError saying what changed.
+    A version smaller than its changes since the previous release need is a ReleaseError too,
+    unless ``allow_version_rule_break`` (see :mod:`vn_security_corpus.diff`).
     """
     out_dir, version = staging.parent, manifest["version"]
     target = out_dir / version
@@ -120,6 +125,7 @@ def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = Fal
         if not damage:
             changes = release_changes(target, manifest, staging)
             if not changes:
+                write_root_card(out_dir)  # (a root built before it had one gets it)
                 return "unchanged"
             if not force:
                 what = "other settings" if all(change.startswith(_SETTINGS) for change in changes) else "other input"
@@ -154,7 +160,10 @@ def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = Fal
         exchange = _exchange_function()
         warnings.warn(message, RewriteWarning, stacklevel=3)
     files = dict(manifest["files"])
-    (staging / CARD).write_text(render_card(manifest, files), encoding="utf-8")
+    # Release notes and the versioning rule, statistics, plots, licence, croissant.json (extras.py).
+    extras = prepare_release(staging, manifest, allow_version_rule_break=allow_version_rule_break)
+    files.update(extras.files)
+    (staging / CARD).write_text(render_card(manifest, files, extras), encoding="utf-8")
     files[CARD] = {"sha256": file_sha256(staging / CARD), "bytes": (staging / CARD).stat().st_size}
     manifest["files"] = dict(sorted(files.items()))
     manifest["checksums_file"] = CHECKSUMS
@@ -171,6 +180,7 @@ def commit_release(staging: Path, manifest: dict[str, Any], *, force: bool = Fal
     else:
         exchange(staging, target)  # staging now holds the old release, removed by staging_area
     _fsync(out_dir)
+    write_root_card(out_dir)  # the root's README.md: one datasets config per version
     return "new" if exchange is None else "replaced"
 
 

@@ -18,6 +18,7 @@ folder into the release's place.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import errno
 import functools
 import hashlib
@@ -88,11 +89,26 @@ def record_digest(record: Mapping[str, Any]) -> str:
 
     >>> record_digest({"b": 1, "title": "T", "text": "ạ"}) == record_digest({"text": "ạ", "title": "T", "b": 1})
     True
+
+    Typed dates count as their ISO text, as in the JSON record: a row read back from Parquet
+    has the digest of the record it was written from.
+
+    >>> import datetime
+    >>> record_digest({"d": datetime.date(2020, 6, 1), "title": "", "text": ""}) == record_digest(
+    ...     {"d": "2020-06-01", "title": "", "text": ""})
+    True
     """
     rest = {key: value for key, value in record.items() if key not in ("title", "text")}
-    digest = hashlib.sha256(json.dumps(rest, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
+    canonical = json.dumps(rest, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_iso_date)
+    digest = hashlib.sha256(canonical.encode())
     digest.update(f"\0{record['title']}\0{record['text']}".encode())
     return digest.hexdigest()
+
+
+def _iso_date(value: object) -> str:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a record value")
 
 
 def content_lines(rows: Iterable[tuple[str, str]]) -> bytes:
@@ -597,11 +613,16 @@ def _reason(error: OSError) -> str:
 
 
 def versions(root: Path | str | None = None) -> list[str]:
-    """The published versions under ``root`` (default: the releases in the package), oldest first.
+    """The published versions under ``root`` (default: the releases in the package; an fsspec URL
+    such as ``s3://bucket/releases`` lists the store), oldest first.
 
     >>> "1.0.0" in versions()
     True
     """
+    if isinstance(root, str) and "://" in root:
+        from .fetch import remote_versions
+
+        return remote_versions(root)
     folder = Path(root) if root is not None else PACKAGE_RELEASES
     if not folder.is_dir():
         return []
@@ -664,7 +685,15 @@ class Release:
 
 
 def open_release(version: str | None = None, root: Path | str | None = None) -> Release:
-    """Release ``version`` (the newest when None) under ``root`` (default: the releases in the package)."""
+    """Release ``version`` (the newest when None) under ``root`` (default: the releases in the package).
+
+    ``root`` may be an fsspec URL (``s3://bucket/releases``): the release is copied into a local
+    cache first, every file checked against its manifest (:func:`~vn_security_corpus.fetch.fetch_release`).
+    """
+    if isinstance(root, str) and "://" in root:
+        from .fetch import fetch_release
+
+        root = fetch_release(root, version)
     folder = Path(root) if root is not None else PACKAGE_RELEASES
     if root is not None and not folder.is_dir():
         raise ReleaseError(f"{folder}: no such folder of releases; build one with `vn-security-corpus build`")

@@ -100,6 +100,37 @@ def _is_partial_date(value: object) -> bool:
     return not isinstance(value, str) or parse_partial_date(value) is not None
 
 
+def _is_date(value: object) -> bool:
+    """The ``date`` format: a real day written ``YYYY-MM-DD`` (the typed dates, Arrow date32)."""
+    if not isinstance(value, str):
+        return True
+    parts = parse_partial_date(value)
+    return parts is not None and parts[2] is not None
+
+
+def date_range(value: str | None) -> tuple[str | None, str | None]:
+    """The first and last day an ISO date at any precision can be, as ``YYYY-MM-DD``
+    (``date_start`` and ``date_end`` of a record); ``(None, None)`` for no date or an unreal one.
+
+    >>> date_range("2020-06"), date_range("2020-02"), date_range("2021")
+    (('2020-06-01', '2020-06-30'), ('2020-02-01', '2020-02-29'), ('2021-01-01', '2021-12-31'))
+    >>> date_range("2020-06-19"), date_range(None)
+    (('2020-06-19', '2020-06-19'), (None, None))
+    """
+    parts = parse_partial_date(value) if value is not None else None
+    if parts is None:
+        return None, None
+    year, month, day = parts
+    if day is not None and month is not None:
+        first = last = datetime.date(year, month, day)
+    elif month is not None:
+        first = datetime.date(year, month, 1)
+        last = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
+    else:
+        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    return first.isoformat(), last.isoformat()
+
+
 @functools.cache
 def full_validator(name: str) -> jsonschema.Draft202012Validator:
     """The ``jsonschema`` validator of schema ``name`` (every error, with its path), the library's
@@ -108,12 +139,13 @@ def full_validator(name: str) -> jsonschema.Draft202012Validator:
 
     formats = jsonschema.FormatChecker()
     formats.checks("partial-date")(_is_partial_date)
+    formats.checks("date")(_is_date)
     schema = load_schema(name)
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema, format_checker=formats)
 
 
-_FORMAT_CHECKS: dict[str, Callable[[object], bool]] = {"partial-date": _is_partial_date}
+_FORMAT_CHECKS: dict[str, Callable[[object], bool]] = {"partial-date": _is_partial_date, "date": _is_date}
 
 
 @functools.cache
@@ -247,6 +279,8 @@ def _describe(error: jsonschema.ValidationError, pointer: str) -> str:
         found = re.search(expected["pattern"], value)  # the schemas' one such rule: text, not a web page
         shown = found.group().rstrip(" \t\n\r\f\v/>") if found else value
         return f"{field} is a web page, not an article's text: it holds {_preview(shown)}"
+    if keyword == "format" and expected == "date":
+        return f"{field} {_preview(value)} is not a real day in the form YYYY-MM-DD"
     if keyword == "format":
         return f"{field} {_preview(value)} is not a real date in the form YYYY, YYYY-MM or YYYY-MM-DD"
     if keyword == "pattern":
@@ -291,7 +325,9 @@ def _arrow_field(name: str, sub: Mapping[str, Any], required: bool) -> pa.Field:
     nullable = "null" in kinds or not required
     kind = next(k for k in kinds if k != "null")
     arrow_type: pa.DataType
-    if kind == "string":
+    if kind == "string" and sub.get("format") == "date":  # ISO text in the JSON record, a typed date in Arrow
+        arrow_type = pa.date32()
+    elif kind == "string":
         arrow_type = pa.string()
     elif kind == "integer":
         arrow_type = pa.int64()
@@ -327,7 +363,13 @@ def _feature_type(arrow_type: pa.DataType) -> dict[str, Any]:
         return {"list": inner.get("dtype", inner.get("struct"))}
     if pa.types.is_struct(arrow_type):
         return {"struct": [{"name": f.name, **_feature_type(f.type)} for f in arrow_type]}
-    dtypes = {pa.string(): "string", pa.int64(): "int64", pa.float64(): "float64", pa.bool_(): "bool"}
+    dtypes = {
+        pa.string(): "string",
+        pa.int64(): "int64",
+        pa.float64(): "float64",
+        pa.bool_(): "bool",
+        pa.date32(): "date32",
+    }
     if arrow_type not in dtypes:
         raise ConfigError(f"Arrow type {arrow_type} has no dataset-card feature type")
     return {"dtype": dtypes[arrow_type]}

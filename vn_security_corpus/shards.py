@@ -65,7 +65,19 @@ def spill_table(records: Sequence[Mapping[str, Any]]) -> pa.Table:
     columns[ORIGIN_FILE] = [source["file"] for source in columns["source"]]
     columns[ORIGIN_LINE] = [source["line"] for source in columns["source"]]
     columns[ORIGIN_SHA256] = [source["sha256"] for source in columns["source"]]
-    return pa.table([pa.array(columns[field.name], field.type) for field in schema], schema=schema)
+    return pa.table([_column(columns[field.name], field.type) for field in schema], schema=schema)
+
+
+def _column(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
+    """An Arrow column of record values; dates travel in records as ISO text (``2020-06-01``)
+    and become typed dates here (Arrow parses them: no Python date objects).
+
+    >>> _column(["2020-06-30", None], pa.date32()).to_pylist()
+    [datetime.date(2020, 6, 30), None]
+    """
+    if pa.types.is_date32(arrow_type):
+        return pa.array(values, pa.string()).cast(arrow_type)
+    return pa.array(values, arrow_type)
 
 
 def write_spill(table: pa.Table, path: Path) -> None:
