@@ -101,7 +101,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     build_.add_argument("--no-progress", action="store_true", help="no progress bars (they show only on a terminal)")
     build_.add_argument("--json", action="store_true", help="print the summary as JSON")
+    # near-duplicates: clusters in one split, splits kept from the previous release
+    build_.add_argument(
+        "--near-duplicates",
+        choices=("keep", "drop"),
+        default="keep",
+        help="keep every near-duplicate (all in its cluster's split; default) or drop all but each cluster's canonical",
+    )
+    build_.add_argument(
+        "--near-duplicate-threshold", type=float, default=None, metavar="J", help="Jaccard similarity (default 0.5)"
+    )
+    build_.add_argument(
+        "--previous",
+        default=None,
+        metavar="DIR",
+        help="the release whose splits to keep (default: newest older in --out)",
+    )
     build_.set_defaults(run=_build)
+
+    leakage_ = commands.add_parser("leakage", help="near-duplicates across a release's splits, or with another corpus")
+    leakage_.add_argument("release", type=Path, metavar="RELEASE", help="a release folder")
+    leakage_.add_argument("--against", default=None, metavar="OTHER", help="a raw folder or another release")
+    leakage_.add_argument("--threshold", type=float, default=None, help="Jaccard similarity (default: the release's)")
+    leakage_.add_argument("--json", action="store_true", help="print a JSON report")
+    leakage_.set_defaults(run=_leakage)
 
     verify = commands.add_parser("verify", help="check a release folder against its manifest")
     verify.add_argument("release", type=Path, metavar="DIR")
@@ -216,6 +239,9 @@ def _build(args: argparse.Namespace) -> int:
     }
     if args.shard_rows is not None:
         options["shard_rows"] = args.shard_rows
+    options["near_duplicates"], options["previous"] = args.near_duplicates, args.previous
+    if args.near_duplicate_threshold is not None:
+        options["near_duplicate_threshold"] = args.near_duplicate_threshold
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always", RewriteWarning)
@@ -244,16 +270,56 @@ def _build(args: argparse.Namespace) -> int:
             f"… and {len(report.duplicates) - _SHOWN_DUPLICATES} more duplicates (manifest.json lists them all)",
             file=sys.stderr,
         )
+    _print_conflicts(report)
     splits = ", ".join(f"{name} {rows}" for name, rows in report.splits.items())
     if not report.written:
         print(f"unchanged: {report.path} already holds these {report.published} articles ({splits})")
         return OK
     left_out = [f"{len(report.rejected)} rejected"] if report.rejected else []
     left_out += [f"{len(report.duplicates)} duplicates"] if report.duplicates else []
+    left_out += [f"{len(report.near_duplicates)} near-duplicates"] if report.near_duplicates else []
     tail = f" ({', '.join(left_out)}: listed in manifest.json)" if left_out else ""
     verb = "rewrote" if report.replaced else "built"
     print(f"{verb} {report.path}: {report.published} articles ({splits}) from {report.inputs} inputs{tail}")
+    clusters = report.clusters
+    if clusters and (clusters["clusters"] or report.conflicts):
+        print(
+            f"near-duplicates: {clusters['clusters']} clusters of {clusters['articles_in_clusters']} articles, "
+            f"{len(report.conflicts)} conflicts, {clusters['leakage']['pairs_across_splits']} pairs across splits",
+            file=sys.stderr,
+        )
     return OK
+
+
+def _print_conflicts(report: BuildReport) -> None:
+    """One line per article that bridges clusters a previous release published in different splits."""
+    for conflict in report.conflicts:
+        apart = ", ".join(f"{c['cluster_id']} ({c['split']})" for c in conflict["clusters"])
+        for article in conflict["articles"] or ["(no new article)"]:
+            print(
+                f"conflict: {article} joins clusters published in different splits: {apart}; "
+                f"published in {conflict['split']} (the split of the smallest cluster id)",
+                file=sys.stderr,
+            )
+
+
+def _leakage(args: argparse.Namespace) -> int:
+    from .leakage import leakage
+
+    report = leakage(args.release, args.against, threshold=args.threshold)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for pair in report.pairs:
+            where = f"({pair.second_split})" if pair.second_split else f"in {report.against}"
+            print(f"{pair.first} ({pair.first_split}) ~ {pair.second} {where}: similarity {pair.similarity:.3f}")
+        against = f" and {report.against_articles} of {report.against}" if report.against else ""
+        print(
+            f"{len(report.pairs)} near-duplicate pairs (Jaccard ≥ {report.threshold}) among {report.articles} "
+            f"articles of {report.release}{against}",
+            file=sys.stderr,
+        )
+    return INVALID if report.pairs else OK
 
 
 def _report_json(report: BuildReport) -> dict[str, Any]:
@@ -267,6 +333,8 @@ def _report_json(report: BuildReport) -> dict[str, Any]:
         "splits": report.splits,
         "rejected": [item.to_dict() for item in report.rejected],
         "duplicates": [item.to_dict() for item in report.duplicates],
+        "near_duplicates": [item.to_dict() for item in report.near_duplicates],
+        "clusters": report.clusters,
     }
 
 

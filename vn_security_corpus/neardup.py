@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -128,12 +128,14 @@ def signatures(shingle_sets: Sequence[Hashes]) -> Signatures:
 
 
 def minhash_library() -> str:
-    """The MinHash library and its algorithm version, as recorded in a manifest."""
-    from importlib.metadata import version
+    """The MinHash library and its algorithm version, as recorded in a manifest.
 
+    >>> minhash_library()
+    'rensa RMinHash, algorithm version 2'
+    """
     import rensa
 
-    return f"rensa {version('rensa')} (RMinHash algorithm {rensa.RMinHash.ALGORITHM_VERSION})"
+    return f"rensa RMinHash, algorithm version {rensa.RMinHash.ALGORITHM_VERSION}"
 
 
 def band_keys(sigs: Signatures) -> npt.NDArray[np.uint64]:
@@ -217,6 +219,22 @@ def components(count: int, pairs: Iterable[tuple[int, int]]) -> npt.NDArray[np.i
         if a != b:
             parent[max(a, b)] = min(a, b)
     return np.array([root(item) for item in range(count)], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    """An input left out of a release (``near_duplicates="drop"``): its record near-duplicates
+    the published record ``id`` (the canonical member of its cluster) with ``similarity``."""
+
+    file: str
+    line: int
+    sha256: str
+    id: str
+    similarity: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest entry."""
+        return {**asdict(self), "similarity": round(self.similarity, 4)}
 
 
 @dataclass(frozen=True)

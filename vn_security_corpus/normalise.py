@@ -69,8 +69,10 @@ def to_article(raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYL
     def styled(value: str) -> str:
         return value if tone_style == CANONICAL_STYLE else to_tone_style(value, tone_style)
 
+    record_id = make_id(title, text)
     return {
-        "id": make_id(title, text),
+        "id": record_id,
+        "cluster_id": record_id,  # alone until the build's near-duplicate step finds its cluster
         "title": styled(title),
         "text": styled(text),
         "date": date.date,
