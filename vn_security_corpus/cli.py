@@ -117,6 +117,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the release whose splits to keep (default: newest older in --out)",
     )
+    build_.add_argument(
+        "--other-languages",
+        choices=("reject", "publish"),
+        default="reject",
+        help="articles not in Vietnamese: reject them, naming the language (default), or publish them with it",
+    )
     build_.set_defaults(run=_build)
 
     leakage_ = commands.add_parser("leakage", help="near-duplicates across a release's splits, or with another corpus")
@@ -240,6 +246,7 @@ def _build(args: argparse.Namespace) -> int:
     if args.shard_rows is not None:
         options["shard_rows"] = args.shard_rows
     options["near_duplicates"], options["previous"] = args.near_duplicates, args.previous
+    options["other_languages"] = args.other_languages
     if args.near_duplicate_threshold is not None:
         options["near_duplicate_threshold"] = args.near_duplicate_threshold
     try:

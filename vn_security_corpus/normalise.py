@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from .language import detect
 from .metadata import article_date, find_officials, find_places, split_byline
 from .text import ToneStyle, clean_text, to_tone_style
 
@@ -85,7 +86,7 @@ def to_article(raw: Mapping[str, Any], *, tone_style: ToneStyle = CANONICAL_STYL
         "officials": [
             {key: styled(value) for key, value in official.items()} for official in find_officials(f"{title}\n\n{text}")
         ],
-        "lang": "vi",
+        "lang": detect(title, text).code,
         "n_chars": len(text),
         "n_words": text.count(" ") + len(paragraphs),  # single-spaced paragraphs: = len(text.split())
         "source": {**raw["source"], "repairs": list(dict.fromkeys(repairs))},

@@ -104,6 +104,7 @@ class BuildOptions:
     splits: dict[str, float]
     tone_style: ToneStyle
     max_file_bytes: int
+    other_languages: str = "reject"
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,12 @@ def process_chunk(chunk: Chunk) -> ChunkResult:
     rejected: list[Rejected] = []
     inputs: dict[str, str | None] = {}
     with _without_cycle_collection():
-        for result in process_files(chunk.files, tone_style=options.tone_style, max_file_bytes=options.max_file_bytes):
+        for result in process_files(
+            chunk.files,
+            tone_style=options.tone_style,
+            max_file_bytes=options.max_file_bytes,
+            other_languages=options.other_languages,
+        ):
             if isinstance(result, Rejected):
                 rejected.append(result)
                 inputs[result.file] = result.sha256
@@ -242,6 +248,7 @@ def build(
     near_duplicates: NearDuplicates = "keep",
     near_duplicate_threshold: float = THRESHOLD,
     previous: str | PathLike[str] | None = None,
+    other_languages: str = "reject",
 ) -> BuildReport:
     """Build release ``out_dir/version`` from the raw files in ``raw_dir``: a local folder, or an
     fsspec URL (``s3://bucket/raw``, ``zip://raw::file:///data/corpus.zip``) that every worker reads.
@@ -269,6 +276,9 @@ def build(
     lists the others in the manifest. Splits never move: an article published by the
     previous release (``previous``: a release folder, or by default the newest older release
     in ``out_dir``) keeps its split, and new members of its cluster join it.
+
+    An article whose measured language (``lang``) is not Vietnamese is rejected, naming the
+    language, unless ``other_languages="publish"`` publishes it with its language code.
     """
     check_version(version)
     check_tone_style(tone_style)
@@ -288,7 +298,9 @@ def build(
     check_near_duplicates(near_duplicates, near_duplicate_threshold)
     if previous is not None and not Path(previous).is_dir():
         raise ConfigError(f"{previous}: the previous release (--previous) is not a folder")
-    options = BuildOptions(check_splits(splits), tone_style, max_file_bytes)
+    if other_languages not in ("reject", "publish"):
+        raise ConfigError(f"other_languages must be reject or publish, not {other_languages!r}")
+    options = BuildOptions(check_splits(splits), tone_style, max_file_bytes, other_languages)
     files, notices = find_raw_files(raw)
     if not files:
         raise ConfigError(
@@ -330,6 +342,7 @@ def build(
                 "tone_style": tone_style,
                 "near_duplicates": near_duplicates,
                 "near_duplicate_threshold": near_duplicate_threshold,
+                **({"other_languages": other_languages} if other_languages != "reject" else {}),
             },
             "counts": {
                 "inputs": records + len(rejected),
