@@ -18,7 +18,7 @@ from bench.generate import Article, load_sources, render_text
 from bench.variants import VARIANT_KINDS, same_event, variant_family
 from vn_security_corpus import build, load_table, verify_release
 from vn_security_corpus.cli import main
-from vn_security_corpus.leakage import leakage
+from vn_security_corpus.leakage import check_leakage
 from vn_security_corpus.neardup import THRESHOLD, jaccard, shingles
 
 from .conftest import RAW_FILES
@@ -94,7 +94,7 @@ def test_the_manifest_reports_clusters_and_no_leakage(release: Path) -> None:
     assert clusters["conflicts"] == [] and clusters["leakage"]["pairs_across_splits"] == 0
     assert manifest["settings"]["near_duplicates"] == "keep"
     assert manifest["settings"]["near_duplicate_threshold"] == THRESHOLD
-    assert leakage(release / "1.0.0").pairs == []
+    assert check_leakage(release / "1.0.0").pairs == []
     card = (release / "1.0.0" / "README.md").read_text()
     assert "## Near-duplicates" in card and f"{FAMILIES} clusters" in card
 
@@ -175,7 +175,7 @@ def test_splits_never_move_and_a_bridge_is_a_listed_conflict(
     assert manifest["clusters"]["previous"]["version"] == "1.0.0"
     assert "conflict" in summary.err and bridge["id"] in summary.err
     # the conflict is the only leak: the bridge and the cluster it could not join
-    pairs = leakage(tmp_path / "releases" / "1.1.0").pairs
+    pairs = check_leakage(tmp_path / "releases" / "1.1.0").pairs
     assert pairs and all(bridge["id"] in (pair.first, pair.second) for pair in pairs)
 
 
@@ -192,7 +192,7 @@ def test_leakage_against_another_folder_finds_a_planted_copy(
     write(other, "fresh.txt", variant_family(sources, 4242, kinds=())[0])
     family = variant_family(sources, 100, kinds=("sentence_added",))
     write(other, "planted.txt", family[1])
-    report = leakage(release / "1.0.0", against=other)
+    report = check_leakage(release / "1.0.0", against=other)
     family_ids = {row["id"] for name, row in by_file(load_table(root=release)).items() if name.startswith("f00-")}
     assert {pair.second for pair in report.pairs} == {"planted.txt"}  # like every member of its family
     assert {pair.first for pair in report.pairs} == family_ids

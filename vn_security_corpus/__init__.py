@@ -18,6 +18,7 @@ from ._version import __version__
 from .errors import BuildError, ConfigError, CorpusError, InvalidInputError, Problem, ReleaseError, RewriteWarning
 
 if TYPE_CHECKING:
+    from .leakage import check_leakage
     from .load import info, load_dataset, load_pandas, load_table
     from .pipeline import BuildReport, build
     from .release import versions
@@ -35,6 +36,7 @@ __all__ = [
     "RewriteWarning",
     "__version__",
     "build",
+    "check_leakage",
     "expand_abbreviations",
     "info",
     "load_dataset",
@@ -56,6 +58,8 @@ def __getattr__(name: str) -> Any:
         from . import pipeline as module
     elif name in ("expand_abbreviations", "to_tone_style"):
         from . import text as module
+    elif name == "check_leakage":
+        from . import leakage as module
     elif name == "verify_release":
         from . import verify as module
     else:

@@ -311,9 +311,9 @@ def _print_conflicts(report: BuildReport) -> None:
 
 
 def _leakage(args: argparse.Namespace) -> int:
-    from .leakage import leakage
+    from .leakage import check_leakage
 
-    report = leakage(args.release, args.against, threshold=args.threshold)
+    report = check_leakage(args.release, args.against, threshold=args.threshold)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -8,7 +8,7 @@ release this library built, except articles listed as conflicts in its manifest 
 with ``against``, every pair between the release and another corpus (a raw folder, or
 another release): a contamination check before evaluating on either.
 
->>> report = leakage(open_release().path)     # the newest release shipped in the package
+>>> report = check_leakage(open_release().path)     # the newest release shipped in the package
 >>> report.pairs, report.articles
 ([], 5)
 """
@@ -85,7 +85,7 @@ class _Corpus:
     tone_style: ToneStyle
 
 
-def leakage(
+def check_leakage(
     release: str | PathLike[str],
     against: str | PathLike[str] | None = None,
     *,
