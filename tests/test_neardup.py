@@ -10,8 +10,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import vn_security_corpus.pipeline as pipeline
 from bench.generate import Article, load_sources, render_text
@@ -19,7 +22,7 @@ from bench.variants import VARIANT_KINDS, same_event, variant_family
 from vn_security_corpus import build, load_table, verify_release
 from vn_security_corpus.cli import main
 from vn_security_corpus.leakage import check_leakage
-from vn_security_corpus.neardup import THRESHOLD, jaccard, shingles
+from vn_security_corpus.neardup import NUM_PERM, THRESHOLD, estimate, jaccard, shingles, signatures
 
 from .conftest import RAW_FILES
 
@@ -229,3 +232,22 @@ def similarity(first: Article, second: Article) -> float:
     return jaccard(
         shingles(first.title, "\n".join(first.paragraphs)), shingles(second.title, "\n".join(second.paragraphs))
     )
+
+
+def test_clusters_do_not_depend_on_the_tone_style(corpus: dict[str, Any], release: Path, tmp_path: Path) -> None:
+    build(corpus["folder"], tmp_path, "1.0.0", tone_style="new", progress=False)
+    styled = load_table(root=tmp_path, columns=["id", "cluster_id", "split"]).sort_by("id")
+    assert (
+        styled.to_pylist() == load_table(root=release, columns=["id", "cluster_id", "split"]).sort_by("id").to_pylist()
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(), st.text(), st.text())
+def test_shingles_and_similarity_never_fail(title: str, text: str, other: str) -> None:
+    first, second = shingles(title, text), shingles(title, other)
+    assert first.dtype == np.uint64 and np.all(first[1:] > first[:-1])  # sorted, distinct
+    assert jaccard(first, first) == 1.0
+    assert 0.0 <= jaccard(first, second) == jaccard(second, first) <= 1.0
+    sigs = signatures([first, second])
+    assert sigs.shape == (2, NUM_PERM) and 0.0 <= estimate(sigs, np.array([[0, 1]]))[0] <= 1.0

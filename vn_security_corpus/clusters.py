@@ -271,7 +271,9 @@ def cluster_records(
             where = pc.index_in(distinct.take(pa.array(involved)), value_set=previous.ids).to_numpy()
             for item, position in zip(involved.tolist(), where.tolist(), strict=True):
                 prev_cluster[item] = previous.clusters[position].as_py()
-    text_id = distinct.to_pylist() if members_of else []
+    # the ids of the records in clusters (only they are needed by id: a corpus's ids as Python strings would not be)
+    clustered = np.array(sorted(itertools.chain.from_iterable(members_of.values())), np.int64)
+    text_id = dict(zip(clustered.tolist(), distinct.take(pa.array(clustered)).to_pylist(), strict=True))
     for members in members_of.values():
         sizes[len(members)] = sizes.get(len(members), 0) + 1
         published_before = [m for m in members if prev_code[m] >= 0]
