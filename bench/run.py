@@ -227,7 +227,7 @@ def neardup_stage(root: Path, work: Path, jobs: int) -> None:
     laid out as the build's spill files. The process's peak RSS is this stage's memory."""
     import pyarrow.parquet as pq
 
-    from vn_security_corpus.clusters import MINHASH, SpillFile, cluster_records, minhash_column
+    from vn_security_corpus.clusters import SpillFile, cluster_records, signature_columns
     from vn_security_corpus.engine import LocalEngine
     from vn_security_corpus.release import read_manifest
 
@@ -240,11 +240,13 @@ def neardup_stage(root: Path, work: Path, jobs: int) -> None:
             table = pq.read_table(release / name, columns=["id", "title", "text"])
             titles, texts = table.column("title").to_pylist(), table.column("text").to_pylist()
             started = time.process_time()
-            signatures = minhash_column(titles, texts, "traditional")
+            columns = signature_columns(titles, texts, "traditional")
             sign_seconds += time.process_time() - started
             articles += table.num_rows
             path = work / f"{split}-{number:05d}.parquet"
-            pq.write_table(table.append_column(MINHASH, signatures), path, compression="none", row_group_size=64)
+            for column_name, column in columns.items():
+                table = table.append_column(column_name, column)
+            pq.write_table(table, path, compression="none", row_group_size=64)
             spills.append(SpillFile(path, split, table.column("id").combine_chunks()))
             del table, titles, texts
     started = time.perf_counter()

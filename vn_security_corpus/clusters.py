@@ -45,6 +45,7 @@ from .text import ToneStyle
 NearDuplicates = Literal["keep", "drop"]
 NEAR_DUPLICATE_MODES: tuple[NearDuplicates, ...] = ("keep", "drop")
 MINHASH = "_minhash"  # the spill files' column of signatures
+SHINGLES = "_shingles"  # the spill files' column of shingle sets (sorted 64-bit hashes), for the exact check
 _PAIRS_PER_TASK = 2_048
 _SHOWN = 20  # leakage examples in the manifest
 
@@ -57,13 +58,20 @@ def check_near_duplicates(mode: object, threshold: object) -> None:
         raise ConfigError(f"near_duplicate_threshold must be a number in (0, 1], not {threshold!r}")
 
 
-def minhash_column(titles: Sequence[str], texts: Sequence[str], tone_style: ToneStyle) -> pa.Array:
-    """The ``_minhash`` column of a spill file: each record's signature as 256 bytes."""
+def signature_columns(titles: Sequence[str], texts: Sequence[str], tone_style: ToneStyle) -> dict[str, pa.Array]:
+    """The near-duplicate columns of a spill file: each record's signature as 256 bytes (``_minhash``,
+    all the clustering reads) and its shingle set (``_shingles``, read for the records measured exactly)."""
     sets = [neardup.shingles(title, text, tone_style) for title, text in zip(titles, texts, strict=True)]
     sigs = neardup.signatures(sets)
     width = neardup.NUM_PERM * 2
     data = np.ascontiguousarray(sigs, dtype="<u2").tobytes()
-    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(sets), [None, pa.py_buffer(data)])
+    offsets = np.zeros(len(sets) + 1, np.int32)
+    np.cumsum([len(values) for values in sets], out=offsets[1:])
+    flat = np.concatenate(sets) if sets else np.zeros(0, np.uint64)
+    return {
+        MINHASH: pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(sets), [None, pa.py_buffer(data)]),
+        SHINGLES: pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, pa.uint64())),
+    }
 
 
 def read_signatures(path: Path) -> npt.NDArray[np.uint16]:
@@ -146,17 +154,18 @@ class MeasureTask:
 
 
 def measure_pairs(task: MeasureTask) -> tuple[int, npt.NDArray[np.float64]]:
-    """The exact Jaccard similarity of each pair of ``task``, from the records' title and text."""
+    """The exact Jaccard similarity of each pair of ``task``, from the records' shingle sets."""
     needed: dict[int, set[int]] = {}
     for file, row in itertools.chain(task.pairs[:, :2].tolist(), task.pairs[:, 2:].tolist()):
         needed.setdefault(file, set()).add(row)
     sets: dict[tuple[int, int], neardup.Hashes] = {}
     for file, rows in needed.items():
         ordered = sorted(rows)
-        table = read_rows(task.paths[file], ordered, ["title", "text"])
-        titles, texts = table.column("title").to_pylist(), table.column("text").to_pylist()
-        for row, title, text in zip(ordered, titles, texts, strict=True):
-            sets[file, row] = neardup.shingles(title, text, task.tone_style)
+        column = read_rows(task.paths[file], ordered, [SHINGLES]).column(SHINGLES).combine_chunks()
+        values = column.values.to_numpy()
+        offsets = column.offsets.to_numpy()
+        for position, row in enumerate(ordered):
+            sets[file, row] = values[offsets[position] : offsets[position + 1]]
     similarities = [neardup.jaccard(sets[a, b], sets[c, d]) for a, b, c, d in task.pairs.tolist()]
     return task.index, np.array(similarities, np.float64)
 
@@ -231,7 +240,7 @@ def cluster_records(
     locate = np.stack([file_of[representative], row_of[representative]], axis=1)
     similarity = _measure(workers, paths, locate, pairs, tone_style)
     edges = pairs[similarity >= threshold]
-    measured = {(int(a), int(b)): float(s) for (a, b), s in zip(pairs.tolist(), similarity.tolist(), strict=True)}
+    measured = _Measured(count, pairs, similarity)
     labels = neardup.components(count, edges.tolist())
 
     # previous release: each distinct id's split there (-1: not published) and cluster id
@@ -302,15 +311,11 @@ def cluster_records(
 
     # the similarity of each dropped member to its canonical member, measured where not yet
     missing = np.array(
-        [(c, m) if c < m else (m, c) for m, c in dropped_index.items() if (min(m, c), max(m, c)) not in measured],
-        np.int64,
+        [(min(m, c), max(m, c)) for m, c in dropped_index.items() if measured.get(m, c) is None], np.int64
     ).reshape(-1, 2)
     if len(missing):
-        for (a, b), s in zip(
-            missing.tolist(), _measure(workers, paths, locate, missing, tone_style).tolist(), strict=True
-        ):
-            measured[a, b] = s
-    dropped = {text_id[m]: (text_id[c], measured[min(m, c), max(m, c)]) for m, c in sorted(dropped_index.items())}
+        measured.add(missing, _measure(workers, paths, locate, missing, tone_style))
+    dropped = {text_id[m]: (text_id[c], float(measured[m, c])) for m, c in sorted(dropped_index.items())}
 
     is_dropped = np.zeros(count, bool)
     is_dropped[list(dropped_index)] = True
@@ -338,7 +343,7 @@ def cluster_records(
         "leakage": {
             "pairs_across_splits": len(leaks),
             "examples": [
-                {"first": text_id[a], "second": text_id[b], "similarity": round(measured[a, b], 4)}
+                {"first": text_id[a], "second": text_id[b], "similarity": round(float(measured[a, b]), 4)}
                 for a, b in leaks[:_SHOWN]
             ],
         },
@@ -350,6 +355,36 @@ def cluster_records(
         dropped,
         report,
     )
+
+
+class _Measured:
+    """The exact similarity of every measured pair of distinct records, as sorted arrays (16 bytes a
+    pair: a Python dict would take ten times that)."""
+
+    def __init__(self, count: int, pairs: npt.NDArray[np.int64], similarity: npt.NDArray[np.float64]) -> None:
+        self.count = max(count, 1)
+        self.codes = np.zeros(0, np.int64)
+        self.values = np.zeros(0, np.float64)
+        self.add(pairs, similarity)
+
+    def add(self, pairs: npt.NDArray[np.int64], similarity: npt.NDArray[np.float64]) -> None:
+        codes = np.concatenate([self.codes, pairs.min(axis=1) * self.count + pairs.max(axis=1)])
+        order = np.argsort(codes, kind="stable")
+        self.codes, self.values = codes[order], np.concatenate([self.values, similarity])[order]
+
+    def get(self, first: int, second: int) -> float | None:
+        code = min(first, second) * self.count + max(first, second)
+        index = int(np.searchsorted(self.codes, code))
+        return float(self.values[index]) if index < len(self.codes) and self.codes[index] == code else None
+
+    def __getitem__(self, pair: tuple[int, int]) -> float:
+        value = self.get(*pair)
+        if value is None:
+            raise KeyError(pair)
+        return value
+
+    def __len__(self) -> int:
+        return len(self.codes)
 
 
 def _measure(

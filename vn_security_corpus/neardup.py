@@ -203,7 +203,10 @@ def jaccard(first: Hashes, second: Hashes) -> float:
     """
     if not len(first) and not len(second):
         return 1.0
-    common = len(np.intersect1d(first, second, assume_unique=True))
+    if len(first) > len(second):
+        first, second = second, first
+    where = np.searchsorted(second, first)  # both sorted: each value's place in the other, no merge sort
+    common = int(np.count_nonzero(second[np.minimum(where, len(second) - 1)] == first)) if len(second) else 0
     return common / (len(first) + len(second) - common)
 
 

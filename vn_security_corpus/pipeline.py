@@ -27,14 +27,13 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from .clusters import (
-    MINHASH,
     Clustering,
     NearDuplicates,
     SpillFile,
     check_near_duplicates,
     cluster_records,
-    minhash_column,
     previous_release,
+    signature_columns,
 )
 from .dedup import Duplicate
 from .engine import Engine, engine_for
@@ -165,12 +164,14 @@ def process_chunk(chunk: Chunk) -> ChunkResult:
         ids = {}
         for split, split_records in by_split.items():
             split_records.sort(key=lambda record: str(record["id"]))  # the spill file's order
-            signatures = minhash_column(
+            table = spill_table(split_records)
+            near = signature_columns(  # for the near-duplicate step
                 [record["title"] for record in split_records],
                 [record["text"] for record in split_records],
                 options.tone_style,
             )
-            table = spill_table(split_records).append_column(MINHASH, signatures)  # for the near-duplicate step
+            for name, column in near.items():
+                table = table.append_column(name, column)
             write_spill(table, chunk.spill(split))
             ids[split] = table.column("id").combine_chunks()
             del table
