@@ -3,9 +3,9 @@
 The map stage wrote every record, with its MinHash signature (column ``_minhash``), to a
 spill file per split of its id hash. This step reads the signatures only (256 bytes per
 record: about 50 MB at 200,000 records, 250 MB at a million), finds candidate pairs by LSH,
-has the workers measure each candidate's exact Jaccard similarity from the spill files'
-text (:func:`measure_pairs`), joins the pairs at or above the threshold into clusters and
-gives every record its cluster and its split:
+has the workers measure each candidate's exact Jaccard similarity from the shingle sets the
+spill files hold (column ``_shingles``, :func:`measure_pairs`), joins the pairs at or above
+the threshold into clusters and gives every record its cluster and its split:
 
 - an article a previous release published keeps that release's split;
 - the other members of a cluster take the split of its previously published members (when
@@ -150,7 +150,6 @@ class MeasureTask:
     index: int
     paths: tuple[Path, ...]
     pairs: npt.NDArray[np.int64]
-    tone_style: ToneStyle
 
 
 def measure_pairs(task: MeasureTask) -> tuple[int, npt.NDArray[np.float64]]:
@@ -208,7 +207,6 @@ def cluster_records(
     mode: NearDuplicates = "keep",
     threshold: float = neardup.THRESHOLD,
     previous: Previous | None = None,
-    tone_style: ToneStyle = "traditional",
 ) -> Clustering:
     """Every record's cluster and split, from the signatures in the spill ``files``."""
     names = list(split_names)
@@ -238,7 +236,7 @@ def cluster_records(
     del sigs
     paths = tuple(f.path for f in files)
     locate = np.stack([file_of[representative], row_of[representative]], axis=1)
-    similarity = _measure(workers, paths, locate, pairs, tone_style)
+    similarity = _measure(workers, paths, locate, pairs)
     edges = pairs[similarity >= threshold]
     measured = _Measured(count, pairs, similarity)
     labels = neardup.components(count, edges.tolist())
@@ -314,7 +312,7 @@ def cluster_records(
         [(min(m, c), max(m, c)) for m, c in dropped_index.items() if measured.get(m, c) is None], np.int64
     ).reshape(-1, 2)
     if len(missing):
-        measured.add(missing, _measure(workers, paths, locate, missing, tone_style))
+        measured.add(missing, _measure(workers, paths, locate, missing))
     dropped = {text_id[m]: (text_id[c], float(measured[m, c])) for m, c in sorted(dropped_index.items())}
 
     is_dropped = np.zeros(count, bool)
@@ -392,14 +390,13 @@ def _measure(
     paths: tuple[Path, ...],
     locate: npt.NDArray[np.int64],
     pairs: npt.NDArray[np.int64],
-    tone_style: ToneStyle,
 ) -> npt.NDArray[np.float64]:
     """The exact similarity of each pair of distinct records (``locate``: each one's file and row)."""
     if not len(pairs):
         return np.zeros(0, np.float64)
     where = np.concatenate([locate[pairs[:, 0]], locate[pairs[:, 1]]], axis=1)
     tasks = [
-        MeasureTask(index, paths, where[start : start + _PAIRS_PER_TASK], tone_style)
+        MeasureTask(index, paths, where[start : start + _PAIRS_PER_TASK])
         for index, start in enumerate(range(0, len(pairs), _PAIRS_PER_TASK))
     ]
     results = dict(workers.map(measure_pairs, tasks))

@@ -328,7 +328,6 @@ def build(
                 mode=near_duplicates,
                 threshold=near_duplicate_threshold,
                 previous=previous_release(Path(out_dir), version, previous),
-                tone_style=tone_style,
             )
             tasks = _shard_tasks(spills, clustering, options, shard_rows, staging)
             shards = list(_map_shards(workers, tasks, progress))
