@@ -230,9 +230,7 @@ def cluster_records(
     count = len(distinct)
     sigs = sigs[representative]
 
-    pairs = neardup.candidate_pairs(sigs)
-    candidates = len(pairs)
-    pairs = pairs[neardup.estimate(sigs, pairs) >= threshold - neardup.ESTIMATE_MARGIN]
+    pairs, candidates = neardup.lsh_pairs(sigs, min_estimate=threshold - neardup.ESTIMATE_MARGIN)
     del sigs
     paths = tuple(f.path for f in files)
     locate = np.stack([file_of[representative], row_of[representative]], axis=1)

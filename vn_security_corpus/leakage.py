@@ -105,8 +105,7 @@ def check_leakage(
     other = _other_corpus(Path(against)) if against is not None else None
     sets = [neardup.shingles(title, text, style) for (title, text), style in _styles(mine, other)]
     sigs = neardup.signatures(sets)
-    pairs = neardup.candidate_pairs(sigs)
-    pairs = pairs[neardup.estimate(sigs, pairs) >= limit - neardup.ESTIMATE_MARGIN]
+    pairs = neardup.candidate_pairs(sigs, min_estimate=limit - neardup.ESTIMATE_MARGIN)
     count = len(mine.names)
     for first, second in pairs.tolist():
         if second < count and mine.splits[first] == mine.splits[second]:

@@ -147,19 +147,28 @@ def band_keys(sigs: Signatures) -> npt.NDArray[np.uint64]:
     return np.ascontiguousarray(sigs, dtype="<u2").view("<u8")
 
 
-def candidate_pairs(sigs: Signatures, cap: int = BUCKET_CAP) -> Pairs:
-    """Pairs ``(i, j)``, ``i < j``, of rows of ``sigs`` that agree on at least one whole band.
+def candidate_pairs(sigs: Signatures, cap: int = BUCKET_CAP, min_estimate: float | None = None) -> Pairs:
+    """Pairs ``(i, j)``, ``i < j``, of rows of ``sigs`` that agree on at least one whole band
+    (and whose signatures agree on at least ``min_estimate`` of their values, when given).
 
     A bucket (rows sharing a band's key) gives all its pairs when it holds at most ``cap``
     rows, else each row paired with the bucket's first: the pairs grow at most as
-    ``rows x BANDS`` however repetitive the corpus.
+    ``rows x BANDS`` however repetitive the corpus. With ``min_estimate`` each band's pairs
+    are filtered before they are kept, so memory follows the pairs kept, not those proposed.
 
     >>> sigs = np.array([[1] * 128, [1] * 64 + [2] * 64, [3] * 128], dtype=np.uint16)
-    >>> candidate_pairs(sigs).tolist()
-    [[0, 1]]
+    >>> candidate_pairs(sigs).tolist(), candidate_pairs(sigs, min_estimate=0.6).tolist()
+    ([[0, 1]], [])
     """
+    return lsh_pairs(sigs, cap, min_estimate)[0]
+
+
+def lsh_pairs(sigs: Signatures, cap: int = BUCKET_CAP, min_estimate: float | None = None) -> tuple[Pairs, int]:
+    """:func:`candidate_pairs`, and how many pairs the bands proposed (a pair once per band it shares)."""
     keys = band_keys(sigs)
-    found: list[Pairs] = []
+    count = max(len(sigs), 1)
+    found: list[npt.NDArray[np.int64]] = []
+    proposed = 0
     for band in range(keys.shape[1]):
         column = keys[:, band]
         order = np.argsort(column, kind="stable")
@@ -173,13 +182,17 @@ def candidate_pairs(sigs: Signatures, cap: int = BUCKET_CAP) -> Pairs:
                 first, second = np.triu_indices(length, 1)
             else:
                 first, second = np.zeros(length - 1, np.int64), np.arange(1, length)
-            found.append(np.stack([members[:, first].ravel(), members[:, second].ravel()], axis=1))
+            pairs = np.stack([members[:, first].ravel(), members[:, second].ravel()], axis=1).astype(np.int64)
+            proposed += len(pairs)
+            if min_estimate is not None:
+                pairs = pairs[estimate(sigs, pairs) >= min_estimate]
+            found.append(pairs[:, 0] * count + pairs[:, 1])
+        if len(found) > 1:  # distinct so far: repeats across bands never pile up
+            found = [np.unique(np.concatenate(found))]
     if not found:
-        return np.zeros((0, 2), np.int64)
-    pairs = np.concatenate(found).astype(np.int64)
-    count = max(len(sigs), 1)
-    codes = np.unique(pairs[:, 0] * count + pairs[:, 1])  # distinct pairs, sorted
-    return np.stack([codes // count, codes % count], axis=1)
+        return np.zeros((0, 2), np.int64), proposed
+    codes = np.unique(np.concatenate(found))  # distinct pairs, sorted
+    return np.stack([codes // count, codes % count], axis=1), proposed
 
 
 def estimate(sigs: Signatures, pairs: Pairs, block: int = 1 << 16) -> npt.NDArray[np.float64]:
@@ -272,8 +285,7 @@ def similar_pairs(
     """
     sets = [shingles(title, text) for title, text in texts]
     sigs = signatures(sets) if sigs is None else sigs
-    pairs = candidate_pairs(sigs)
-    pairs = pairs[estimate(sigs, pairs) >= threshold - ESTIMATE_MARGIN]
+    pairs = candidate_pairs(sigs, min_estimate=threshold - ESTIMATE_MARGIN)
     found = []
     for first, second in pairs.tolist():
         similarity = jaccard(sets[first], sets[second])
