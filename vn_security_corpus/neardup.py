@@ -32,7 +32,7 @@ The steps, each a plain function over arrays:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -292,3 +292,43 @@ def similar_pairs(
         if similarity >= threshold:
             found.append((first, second, similarity))
     return found
+
+
+def card_section(manifest: Mapping[str, Any]) -> str:
+    """The card's section on near-duplicate clusters (empty for releases built before them)."""
+    clusters = manifest.get("clusters")
+    if not clusters:
+        return ""
+    settings = manifest["settings"]
+    sizes = ", ".join(f"{count} of {size}" for size, count in clusters["sizes"].items()) or "none"
+    mode = settings.get("near_duplicates", "keep")
+    what = (
+        f"{clusters['near_duplicates_removed']} near-duplicates were left out (only each cluster's canonical "
+        "member is published; `manifest.json` lists the others with their similarity)"
+        if mode == "drop"
+        else f"every member is published: {clusters['near_duplicates_kept']} records are near-duplicates of another"
+    )
+    previous = clusters.get("previous")
+    kept = (
+        f" Splits of the {previous['articles_kept_in_split']} articles release {previous['version']} published are "
+        "kept; new members of its clusters joined their split."
+        if previous
+        else ""
+    )
+    conflicts = clusters["conflicts"]
+    conflict_text = (
+        f" {len(conflicts)} conflicts: new articles bridge clusters published in different splits; each is "
+        "published in the split of the cluster with the smallest cluster id and listed in `manifest.json`."
+        if conflicts
+        else " No conflicts."
+    )
+    return f"""## Near-duplicates
+
+Syndicated copies of one story (another title, a trimmed lead, another byline) are
+near-duplicates: the exact Jaccard similarity of their 5-syllable shingle sets is at least
+{clusters["threshold"]}. They form {clusters["clusters"]} clusters ({sizes} distinct records;
+`cluster_id` names each record's cluster), and every member of a cluster is in the same
+split, so no split holds near-copies of another's articles; {what}.{kept}{conflict_text}
+Leakage check: {clusters["leakage"]["pairs_across_splits"]} near-duplicate pairs across splits.
+
+"""
