@@ -40,6 +40,7 @@ from . import neardup
 from .engine import Engine
 from .errors import ConfigError, ReleaseError
 from .release import open_release, read_manifest, version_key, versions
+from .shards import release_memory
 from .text import ToneStyle
 
 NearDuplicates = Literal["keep", "drop"]
@@ -166,6 +167,8 @@ def measure_pairs(task: MeasureTask) -> tuple[int, npt.NDArray[np.float64]]:
         for position, row in enumerate(ordered):
             sets[file, row] = values[offsets[position] : offsets[position + 1]]
     similarities = [neardup.jaccard(sets[a, b], sets[c, d]) for a, b, c, d in task.pairs.tolist()]
+    del sets
+    release_memory()  # what reading the shingle sets left in Arrow's pool: the worker goes on to other tasks
     return task.index, np.array(similarities, np.float64)
 
 
@@ -316,6 +319,7 @@ def cluster_records(
     is_dropped = np.zeros(count, bool)
     is_dropped[list(dropped_index)] = True
     leaks = [(a, b) for a, b in edges.tolist() if final[a] != final[b] and not is_dropped[a] and not is_dropped[b]]
+    release_memory()  # what the signatures and the measuring left in Arrow's pool and the heap
     row_final = final[distinct_of_row]
     row_published = ~is_dropped[distinct_of_row]
     bounds = np.cumsum([0, *lengths])

@@ -195,7 +195,7 @@ def lsh_pairs(sigs: Signatures, cap: int = BUCKET_CAP, min_estimate: float | Non
     return np.stack([codes // count, codes % count], axis=1), proposed
 
 
-def estimate(sigs: Signatures, pairs: Pairs, block: int = 1 << 16) -> npt.NDArray[np.float64]:
+def estimate(sigs: Signatures, pairs: Pairs, block: int = 1 << 14) -> npt.NDArray[np.float64]:
     """The Jaccard similarity of each pair as its signatures estimate it (the share of equal values).
 
     >>> estimate(np.array([[1, 2], [1, 3]], dtype=np.uint16), np.array([[0, 1]])).tolist()
@@ -204,7 +204,8 @@ def estimate(sigs: Signatures, pairs: Pairs, block: int = 1 << 16) -> npt.NDArra
     out = np.empty(len(pairs), np.float64)
     for start in range(0, len(pairs), block):
         part = pairs[start : start + block]
-        out[start : start + block] = (sigs[part[:, 0]] == sigs[part[:, 1]]).mean(axis=1)
+        equal = sigs[part[:, 0]] == sigs[part[:, 1]]  # (block, NUM_PERM) booleans: 2 MB at most
+        out[start : start + block] = np.count_nonzero(equal, axis=1) / sigs.shape[1]  # (mean() would cast to float)
     return out
 
 
