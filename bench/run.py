@@ -245,6 +245,53 @@ def validation(raw: Path, records: int) -> None:
     print(json.dumps(figures))
 
 
+def neardup_stage(root: Path, work: Path, jobs: int) -> None:
+    """The near-duplicate stage on the records of the release at ``root``: the map stage's part
+    (shingles and MinHash signatures, CPU µs per article), then the clustering between the stages
+    (LSH candidates, estimates, exact checks on ``jobs`` workers, union-find: wall seconds), on files
+    laid out as the build's spill files. The process's peak RSS is this stage's memory."""
+    import pyarrow.parquet as pq
+
+    from vn_security_corpus.clusters import SpillFile, cluster_records, signature_columns
+    from vn_security_corpus.engine import LocalEngine
+    from vn_security_corpus.release import read_manifest
+
+    release = root / "1.0.0"
+    manifest = read_manifest(release)
+    work.mkdir(parents=True, exist_ok=True)
+    spills, sign_seconds, articles = [], 0.0, 0
+    for split, info in manifest.splits.items():
+        for number, name in enumerate(info.files):
+            table = pq.read_table(release / name, columns=["id", "title", "text"])
+            titles, texts = table.column("title").to_pylist(), table.column("text").to_pylist()
+            started = time.process_time()
+            columns = signature_columns(titles, texts, "traditional")
+            sign_seconds += time.process_time() - started
+            articles += table.num_rows
+            path = work / f"{split}-{number:05d}.parquet"
+            for column_name, column in columns.items():
+                table = table.append_column(column_name, column)
+            pq.write_table(table, path, compression="none", row_group_size=64)
+            spills.append(SpillFile(path, split, table.column("id").combine_chunks()))
+            del table, titles, texts
+    started = time.perf_counter()
+    with LocalEngine(jobs) as workers:
+        clustering = cluster_records(spills, list(manifest.splits), workers)
+    report = clustering.report
+    print(
+        json.dumps(
+            {
+                "neardup_articles": articles,
+                "neardup_sign_us": sign_seconds / articles * 1e6,
+                "neardup_cluster_s": time.perf_counter() - started,
+                "neardup_candidates": report["candidate_pairs"],
+                "neardup_measured": report["measured_pairs"],
+                "neardup_clusters": report["clusters"],
+            }
+        )
+    )
+
+
 def all_valid(check: Any, items: Sequence[Any]) -> None:
     """Check every item; a benchmark of valid records must not see an invalid one."""
     assert all(map(check, items))
@@ -317,6 +364,12 @@ def benchmark(work: Path, articles: int, small: int, jobs: int, seed: int, jsonl
         figures |= json.loads(measure(python(me, "load", str(runs / "build-jobs")), env).stdout)
         step("validation throughput")
         figures |= json.loads(measure(python(me, "validate", str(big / "txt"), "20000")).stdout)
+        for label, release in (("big", runs / "build-jobs"), ("small", runs / "build-small")):
+            step(f"near-duplicate stage on the {label} corpus's records, {jobs} job(s)")
+            run = measure(python(me, "neardup", str(release), str(runs / f"neardup-{label}"), str(jobs)))
+            found = json.loads(run.stdout)
+            figures |= {f"{key}_{label}": value for key, value in found.items()}
+            figures[f"neardup_peak_rss_{label}"] = run.peak_rss
     finally:
         shutil.rmtree(runs, ignore_errors=True)
     return figures
@@ -390,6 +443,19 @@ def targets(f: dict[str, Any]) -> Iterator[tuple[str, str, str, bool | None]]:
     yield "load_table()", f"{f['load_table_s']:.3f} s = {table}x pq.read_table", "<= 1.1x", table <= 1.1
     dataset = ratio(f["load_dataset_s"], f["read_table_s"])
     yield "load_dataset()", f"{f['load_dataset_s']:.3f} s = {dataset}x pq.read_table", "<= 1.3x", dataset <= 1.3
+    for label in ("big", "small"):
+        if f"neardup_sign_us_{label}" not in f:
+            continue
+        count = f[f"neardup_articles_{label}"]
+        per_article = f[f"neardup_cluster_s_{label}"] / count * 1e6
+        yield (
+            f"near-duplicate stage, {count:,} articles",
+            f"sign {f[f'neardup_sign_us_{label}']:,.0f} µs/article (CPU); cluster {per_article:,.0f} µs/article "
+            f"({f[f'neardup_measured_{label}']:,} of {f[f'neardup_candidates_{label}']:,} candidates measured); "
+            f"peak RSS {f[f'neardup_peak_rss_{label}'] / mib:,.0f} MiB",
+            "(reported)",
+            None,
+        )
     cached, plain_cached = f["load_dataset_cache_bytes"], f["plain_load_dataset_cache_bytes"]
     yield (
         "datasets cache written",
@@ -400,7 +466,13 @@ def targets(f: dict[str, Any]) -> Iterator[tuple[str, str, str, bool | None]]:
     )
 
 
-STEPS: dict[str, Any] = {"floor": floor, "datatrove": datatrove_run, "load": load, "validate": validation}
+STEPS: dict[str, Any] = {
+    "floor": floor,
+    "datatrove": datatrove_run,
+    "load": load,
+    "validate": validation,
+    "neardup": neardup_stage,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

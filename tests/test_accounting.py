@@ -99,7 +99,7 @@ def test_manifest_lists_rejected_and_duplicate_inputs_with_their_sha256(mixed_ra
         path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in mixed_raw.iterdir() if path.is_file()
     }
 
-    assert manifest["counts"] == {"inputs": 18, "published": 6, "rejected": 9, "duplicates": 3}
+    assert manifest["counts"] == {"inputs": 18, "published": 6, "rejected": 9, "duplicates": 3, "near_duplicates": 0}
     assert [entry["file"] for entry in manifest["inputs"]] == sorted(sha256)
     assert all(entry["sha256"] == sha256[entry["file"]] for entry in manifest["inputs"])
     by_origin = {input_key(entry["file"], entry["line"]): entry for entry in manifest["rejected"]}

@@ -172,7 +172,9 @@ def test_rebuilding_a_version_says_what_changed(raw_copy: Callable[..., Path], t
         f"inputs changed: {RAW_FILES[1].name}",
         "records: 1 added, 1 removed",
         'settings: {"splits": {"train": 0.8, "validation": 0.1, "test": 0.1}, "tone_style": "traditional", '
-        '"mask_pii": false} → {"splits": {"train": 0.5, "test": 0.5}, "tone_style": "traditional", "mask_pii": false}',
+        '"mask_pii": false, "near_duplicates": "keep", "near_duplicate_threshold": 0.5} → '
+        '{"splits": {"train": 0.5, "test": 0.5}, "tone_style": "traditional", "mask_pii": false, '
+        '"near_duplicates": "keep", "near_duplicate_threshold": 0.5}',
         "build a new version (e.g. 1.0.2)",
         "--force",
     ):

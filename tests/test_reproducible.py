@@ -45,4 +45,4 @@ def test_builds_in_different_environments_give_identical_bytes(raw_copy: Callabl
     )
     assert first == second
     manifest = json.loads(first["manifest.json"])
-    assert manifest["counts"] == {"inputs": 9, "published": 6, "rejected": 2, "duplicates": 1}
+    assert manifest["counts"] == {"inputs": 9, "published": 6, "rejected": 2, "duplicates": 1, "near_duplicates": 0}

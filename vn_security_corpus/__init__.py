@@ -19,6 +19,7 @@ from .errors import BuildError, ConfigError, CorpusError, InvalidInputError, Pro
 
 if TYPE_CHECKING:
     from .diff import diff_releases
+    from .leakage import check_leakage
     from .load import info, load_dataset, load_pandas, load_table
     from .pipeline import BuildReport, build
     from .push import push_release
@@ -37,6 +38,7 @@ __all__ = [
     "RewriteWarning",
     "__version__",
     "build",
+    "check_leakage",
     "diff_releases",
     "expand_abbreviations",
     "info",
@@ -64,6 +66,8 @@ def __getattr__(name: str) -> Any:
         from . import diff as module
     elif name == "push_release":
         from . import push as module
+    elif name == "check_leakage":
+        from . import leakage as module
     elif name == "verify_release":
         from . import verify as module
     else:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from .neardup import card_section as near_duplicate_section
 from .pii import KINDS
 from .repairs import CONFLICTS, REPAIRS
 from .schema import arrow_schema, features_yaml, load_schema
@@ -200,7 +201,7 @@ of this release that carry each one (also in `manifest.json`, `repairs` and
 
 {_codes_table("conflict", CONFLICTS, manifest.get("conflicts", {}))}
 
-## Provenance
+{near_duplicate_section(manifest)}## Provenance
 
 Every record names the raw file it came from (`source.file`, `source.line`),
 that file's SHA-256, the encoding it was read in and every repair made on the

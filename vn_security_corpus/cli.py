@@ -293,7 +293,36 @@ def _parser() -> argparse.ArgumentParser:
         help="also list each exact duplicate left out, and let Ray's own messages through",
     )
     build_.add_argument("--json", action="store_true", help="print the summary as JSON, with every duplicate")
+    # near-duplicates: clusters in one split, splits kept from the previous release
+    build_.add_argument(
+        "--near-duplicates",
+        choices=("keep", "drop"),
+        default="keep",
+        help="keep every near-duplicate (all in its cluster's split; default) or drop all but each cluster's canonical",
+    )
+    build_.add_argument(
+        "--near-duplicate-threshold", type=float, default=None, metavar="J", help="Jaccard similarity (default 0.5)"
+    )
+    build_.add_argument(
+        "--previous",
+        default=None,
+        metavar="DIR",
+        help="the release whose splits to keep (default: newest older in --out)",
+    )
+    build_.add_argument(
+        "--other-languages",
+        choices=("reject", "publish"),
+        default="reject",
+        help="articles not in Vietnamese: reject them, naming the language (default), or publish them with it",
+    )
     build_.set_defaults(run=_build)
+
+    leakage_ = commands.add_parser("leakage", help="near-duplicates across a release's splits, or with another corpus")
+    leakage_.add_argument("release", type=Path, metavar="RELEASE", help="a release folder")
+    leakage_.add_argument("--against", default=None, metavar="OTHER", help="a raw folder or another release")
+    leakage_.add_argument("--threshold", type=float, default=None, help="Jaccard similarity (default: the release's)")
+    leakage_.add_argument("--json", action="store_true", help="print a JSON report")
+    leakage_.set_defaults(run=_leakage)
 
     verify = command(
         "verify",
@@ -557,6 +586,10 @@ def _build(args: argparse.Namespace) -> int:
         "allow_version_rule_break": args.allow_version_rule_break,
         "max_file_bytes": args.max_file_bytes,
     }
+    options["near_duplicates"], options["previous"] = args.near_duplicates, args.previous
+    options["other_languages"] = args.other_languages
+    if args.near_duplicate_threshold is not None:
+        options["near_duplicate_threshold"] = args.near_duplicate_threshold
     try:
         with warnings.catch_warnings(), _quiet_ray(args.engine == "ray" and not args.verbose):
             warnings.simplefilter("always", RewriteWarning)
@@ -582,6 +615,7 @@ def _build(args: argparse.Namespace) -> int:
         for duplicate in report.duplicates:
             where = RawFile(args.raw, duplicate.file).display
             print(safe_display(f"{where}:{duplicate.line}: exact duplicate of {duplicate.id}"), file=sys.stderr)
+    _print_conflicts(report)
     splits = ", ".join(f"{name} {rows}" for name, rows in report.splits.items())
     path = safe_display(report.path)
     if not report.written:
@@ -589,12 +623,52 @@ def _build(args: argparse.Namespace) -> int:
         return OK
     left_out = [f"{len(report.rejected)} rejected"] if report.rejected else []
     left_out += [_count(len(report.duplicates), "exact duplicate")] if report.duplicates else []
+    left_out += [_count(len(report.near_duplicates), "near-duplicate")] if report.near_duplicates else []
     tail = f" ({', '.join(left_out)}: listed in manifest.json)" if left_out else ""
     verb = "rewrote" if report.replaced else "built"
     print(
         f"{verb} {path}: {_count(report.published, 'article')} ({splits}) from {_count(report.inputs, 'input')}{tail}"
     )
+    clusters = report.clusters
+    if clusters and (report.conflicts or (args.verbose and clusters["clusters"])):
+        print(
+            f"near-duplicates: {_count(clusters['clusters'], 'cluster')} of "
+            f"{_count(clusters['articles_in_clusters'], 'article')}, {_count(len(report.conflicts), 'conflict')}, "
+            f"{clusters['leakage']['pairs_across_splits']} pairs across splits",
+            file=sys.stderr,
+        )
     return OK
+
+
+def _print_conflicts(report: BuildReport) -> None:
+    """One line per article that bridges clusters a previous release published in different splits."""
+    for conflict in report.conflicts:
+        apart = ", ".join(f"{c['cluster_id']} ({c['split']})" for c in conflict["clusters"])
+        for article in conflict["articles"] or ["(no new article)"]:
+            print(
+                f"conflict: {article} joins clusters published in different splits: {apart}; "
+                f"published in {conflict['split']} (the split of the smallest cluster id)",
+                file=sys.stderr,
+            )
+
+
+def _leakage(args: argparse.Namespace) -> int:
+    from .leakage import check_leakage
+
+    report = check_leakage(args.release, args.against, threshold=args.threshold)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for pair in report.pairs:
+            where = f"({pair.second_split})" if pair.second_split else f"in {report.against}"
+            print(f"{pair.first} ({pair.first_split}) ~ {pair.second} {where}: similarity {pair.similarity:.3f}")
+        against = f" and {report.against_articles} of {report.against}" if report.against else ""
+        print(
+            f"{len(report.pairs)} near-duplicate pairs (Jaccard ≥ {report.threshold}) among {report.articles} "
+            f"articles of {report.release}{against}",
+            file=sys.stderr,
+        )
+    return INVALID if report.pairs else OK
 
 
 def _report_json(report: BuildReport) -> dict[str, Any]:
@@ -608,6 +682,8 @@ def _report_json(report: BuildReport) -> dict[str, Any]:
         "splits": report.splits,
         "rejected": [item.to_dict() for item in report.rejected],
         "duplicates": [item.to_dict() for item in report.duplicates],
+        "near_duplicates": [item.to_dict() for item in report.near_duplicates],
+        "clusters": report.clusters,
     }
 
 

@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from .language import detect
 from .metadata import article_date, find_officials, find_places, split_byline
 from .pii import KINDS, count_personal_data, mask_personal_data
 from .repairs import add_entries, repair
@@ -88,6 +89,7 @@ def to_article(
 
     return {
         "id": record_id,
+        "cluster_id": record_id,  # alone until the build's near-duplicate step finds its cluster
         "title": styled(title),
         "text": styled(text),
         "date": date.date,
@@ -100,7 +102,7 @@ def to_article(
         "provinces": places.provinces,
         "province_2025": places.province_2025,
         "officials": [{key: styled(value) for key, value in official.items()} for official in officials],
-        "lang": "vi",
+        "lang": detect(title, text).code,
         "n_chars": len(text),
         "n_words": text.count(" ") + len(paragraphs),  # single-spaced paragraphs: = len(text.split())
         "source": {**raw["source"], "repairs": repairs, "conflicts": conflicts, "personal_data": personal_data},

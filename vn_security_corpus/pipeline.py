@@ -23,13 +23,24 @@ from os import PathLike
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 from tqdm.auto import tqdm
 
+from .clusters import (
+    Clustering,
+    NearDuplicates,
+    SpillFile,
+    check_near_duplicates,
+    cluster_records,
+    previous_release,
+    signature_columns,
+)
 from .dedup import Duplicate
 from .engine import Engine, engine_for
 from .errors import ConfigError, InvalidInputError, Problem
 from .formats import Rejected
+from .neardup import THRESHOLD, NearDuplicate
 from .normalise import CANONICAL_STYLE
 from .publish import commit_release, staging_area
 from .records import json_lines_parts, no_input, process_files
@@ -67,9 +78,11 @@ CHUNK_FILES = 2_000
 class BuildReport:
     """What a build did: where it wrote, records per split, and what became of every input.
 
-    ``inputs == published + len(rejected) + len(duplicates)`` always holds.
-    ``written`` is False when the version was already published by the same
-    build (nothing to do); ``replaced`` is True when ``force`` rewrote it.
+    ``inputs == published + len(rejected) + len(duplicates) + len(near_duplicates)`` always
+    holds. ``written`` is False when the version was already published by the same
+    build (nothing to do); ``replaced`` is True when ``force`` rewrote it. ``clusters`` is
+    the manifest's report of the near-duplicate clusters; ``conflicts`` lists the articles
+    that bridge clusters a previous release published in different splits.
     """
 
     version: str
@@ -82,6 +95,13 @@ class BuildReport:
     notices: list[str] = field(default_factory=list)
     written: bool = True
     replaced: bool = False
+    near_duplicates: list[NearDuplicate] = field(default_factory=list)
+    clusters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def conflicts(self) -> list[dict[str, Any]]:
+        """Articles that bridge clusters a previous release published in different splits."""
+        return list(self.clusters.get("conflicts", []))
 
 
 @dataclass(frozen=True)
@@ -92,6 +112,7 @@ class BuildOptions:
     tone_style: ToneStyle
     max_file_bytes: int
     mask_pii: bool = False
+    other_languages: str = "reject"
 
 
 @dataclass(frozen=True)
@@ -135,7 +156,11 @@ def process_chunk(chunk: Chunk) -> ChunkResult:
     inputs: dict[str, str | None] = {}
     with _without_cycle_collection():
         results = process_files(
-            chunk.files, tone_style=options.tone_style, mask_pii=options.mask_pii, max_file_bytes=options.max_file_bytes
+            chunk.files,
+            tone_style=options.tone_style,
+            mask_pii=options.mask_pii,
+            max_file_bytes=options.max_file_bytes,
+            other_languages=options.other_languages,
         )
         for result in results:
             if isinstance(result, Rejected):
@@ -149,7 +174,15 @@ def process_chunk(chunk: Chunk) -> ChunkResult:
             by_split.setdefault(assign_split(record["id"], options.splits), []).append(record)
         ids = {}
         for split, split_records in by_split.items():
+            split_records.sort(key=lambda record: str(record["id"]))  # the spill file's order
             table = spill_table(split_records)
+            near = signature_columns(  # for the near-duplicate step
+                [record["title"] for record in split_records],
+                [record["text"] for record in split_records],
+                options.tone_style,
+            )
+            for name, column in near.items():
+                table = table.append_column(name, column)
             write_spill(table, chunk.spill(split))
             ids[split] = table.column("id").combine_chunks()
             del table
@@ -180,16 +213,19 @@ def _without_cycle_collection() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class ShardTask:
-    """One shard for a worker to write: its plan, where its records are in the spill files, the staging folder."""
+    """One shard for a worker to write: its plan, where its records are in the spill files, the staging
+    folder, the cluster ids of its records that have near-duplicates and the records it leaves out."""
 
     plan: ShardPlan
     spills: tuple[SpillRange, ...]
     staging: Path
+    clusters: dict[str, str] = field(default_factory=dict)
+    dropped: dict[str, tuple[str, float]] = field(default_factory=dict)
 
 
 def write_shard_task(task: ShardTask) -> Shard:
     """Write one shard (the reduce stage of a build, run by the workers)."""
-    shard = write_shard(task.plan, task.spills, task.staging)
+    shard = write_shard(task.plan, task.spills, task.staging, task.clusters, task.dropped)
     release_memory()  # a worker keeps no more than its current task needs
     return shard
 
@@ -260,6 +296,10 @@ def build(
     engine: str = "local",
     ray_address: str | None = None,
     progress: bool | None = None,
+    near_duplicates: NearDuplicates = "keep",
+    near_duplicate_threshold: float = THRESHOLD,
+    previous: str | PathLike[str] | None = None,
+    other_languages: str = "reject",
 ) -> BuildReport:
     """Build release ``out_dir/version`` from the raw files in ``raw_dir``: a local folder, or an
     fsspec URL (``s3://bucket/raw``, ``zip://raw::file:///data/corpus.zip``) that every worker reads.
@@ -285,6 +325,16 @@ def build(
     Memory stays bounded by the chunk and shard sizes, and the release is
     byte-identical whatever ``jobs`` or ``engine`` (``local``, or ``ray`` with an
     optional ``ray_address``). ``progress`` shows progress bars (default: on a terminal).
+
+    Between the two stages, near-duplicates (exact Jaccard of 5-syllable shingles at or
+    above ``near_duplicate_threshold``) are clustered and every member of a cluster gets the
+    same split; ``near_duplicates="drop"`` publishes only each cluster's canonical member and
+    lists the others in the manifest. Splits never move: an article published by the
+    previous release (``previous``: a release folder, or by default the newest older release
+    in ``out_dir``) keeps its split, and new members of its cluster join it.
+
+    An article whose measured language (``lang``) is not Vietnamese is rejected, naming the
+    language, unless ``other_languages="publish"`` publishes it with its language code.
     """
     check_version(version)
     check_tone_style(tone_style)
@@ -301,7 +351,12 @@ def build(
             "not to a URL: the atomic rename and the lock need a POSIX file system; build to a folder "
             "and upload the release folder"
         )
-    options = BuildOptions(check_splits(splits), tone_style, max_file_bytes, mask_pii)
+    check_near_duplicates(near_duplicates, near_duplicate_threshold)
+    if previous is not None and not Path(previous).is_dir():
+        raise ConfigError(f"{previous}: the previous release (--previous) is not a folder")
+    if other_languages not in ("reject", "publish"):
+        raise ConfigError(f"other_languages must be reject or publish, not {other_languages!r}")
+    options = BuildOptions(check_splits(splits), tone_style, max_file_bytes, mask_pii, other_languages)
     files, notices = find_raw_files(raw)
     if not files:
         raise ConfigError(
@@ -323,17 +378,37 @@ def build(
             records = sum(result.records for result in results)
             if rejected and (not allow_invalid or not records):
                 raise InvalidInputError(_problems(rejected, records, raw_dir))
-            shards = list(_map_shards(workers, _shard_tasks(results, options, shard_rows, staging), progress))
+            spills = [SpillFile(r.spills[split], split, r.ids[split]) for r in results for split in sorted(r.spills)]
+            clustering = cluster_records(
+                spills,
+                list(options.splits),
+                workers,
+                mode=near_duplicates,
+                threshold=near_duplicate_threshold,
+                previous=previous_release(Path(out_dir), version, previous),
+            )
+            tasks = _shard_tasks(spills, clustering, options, shard_rows, staging)
+            shards = list(_map_shards(workers, tasks, progress))
         shutil.rmtree(spill_dir)
         duplicates = sorted((d for shard in shards for d in shard.duplicates), key=lambda d: (d.file, d.line))
+        near = sorted((d for shard in shards for d in shard.near_duplicates), key=lambda d: (d.file, d.line))
+        published = records - len(duplicates) - len(near)
         raw_files = _raw_files(results, unread)
         build_info = {
-            "settings": {"splits": options.splits, "tone_style": tone_style, "mask_pii": mask_pii},
+            "settings": {
+                "splits": options.splits,
+                "tone_style": tone_style,
+                "mask_pii": mask_pii,
+                "near_duplicates": near_duplicates,
+                "near_duplicate_threshold": near_duplicate_threshold,
+                **({"other_languages": other_languages} if other_languages != "reject" else {}),
+            },
             "counts": {
                 "inputs": records + len(rejected),
-                "published": records - len(duplicates),
+                "published": published,
                 "rejected": len(rejected),
                 "duplicates": len(duplicates),
+                "near_duplicates": len(near),
             },
             "repairs": _sum_counts(shard.repairs for shard in shards),
             "personal_data": _sum_counts(shard.personal_data for shard in shards),
@@ -341,6 +416,8 @@ def build(
             "inputs": raw_files,
             "rejected": [item.to_dict() for item in rejected],
             "duplicates": [item.to_dict() for item in duplicates],
+            "near_duplicates": [item.to_dict() for item in near],
+            "clusters": clustering.report,
         }
         manifest = release_manifest(version, shards, build_info, shard_rows)
         outcome = commit_release(staging, manifest, force=force, allow_version_rule_break=allow_version_rule_break)
@@ -352,12 +429,14 @@ def build(
         Path(out_dir) / version,
         {name: split_rows[name] for name in options.splits if name in split_rows},
         inputs=records + len(rejected),
-        published=records - len(duplicates),
+        published=published,
         rejected=rejected,
         duplicates=duplicates,
         notices=notices,
         written=outcome != "unchanged",
         replaced=outcome == "replaced",
+        near_duplicates=near,
+        clusters=clustering.report,
     )
 
 
@@ -402,26 +481,54 @@ def _map_chunks(workers: Engine, chunks: Sequence[Chunk], files: int, progress: 
 
 
 def _shard_tasks(
-    results: Sequence[ChunkResult], options: BuildOptions, shard_rows: int, staging: Path
+    spills: Sequence[SpillFile], clustering: Clustering, options: BuildOptions, shard_rows: int, staging: Path
 ) -> list[ShardTask]:
-    """The shards to write, planned from every record's id, each with the rows of every spill
-    file of its split that belong to it (found from the ids, which the spill files hold sorted)."""
+    """The shards to write, planned from the ids of the records each split publishes, each with the
+    rows of every spill file that belong to it: a range of its split's files (found from the ids, which
+    the spill files hold sorted), and the scattered rows of near-duplicates that joined its split from
+    another split's files."""
+    names = list(options.splits)
     ids = {
-        split: pa.chunked_array([r.ids[split] for r in results if split in r.ids], pa.string())
-        for split in options.splits
+        split: pa.chunked_array(
+            [
+                spill.ids.filter(pa.array((codes == code) & published))
+                for spill, codes, published in zip(spills, clustering.splits, clustering.published, strict=True)
+            ],
+            pa.string(),
+        )
+        for code, split in enumerate(names)
     }
-    plans = plan_shards(ids, shard_rows)
+    plans = plan_shards({split: split_ids for split, split_ids in ids.items() if len(split_ids)}, shard_rows)
     del ids
     ranges: dict[ShardPlan, list[SpillRange]] = {plan: [] for plan in plans}
-    for result in results:
-        for split, spill in result.spills.items():
-            spill_ids = result.ids[split].to_pylist()
-            for plan in (plan for plan in plans if plan.split == split):
-                rows = spill_range(spill, spill_ids, plan)
-                if rows.stop > rows.start:
-                    ranges[plan].append(rows)
+    for spill, codes in zip(spills, clustering.splits, strict=True):
+        spill_ids = spill.ids.to_pylist()
+        for plan in plans:
+            rows = spill_range(spill.path, spill_ids, plan)
+            if rows.stop <= rows.start:
+                continue
+            mine = codes[rows.start : rows.stop] == names.index(plan.split)
+            if mine.all():
+                ranges[plan].append(rows)
+            elif mine.any():
+                ranges[plan].append(rows._replace(rows=tuple((rows.start + np.flatnonzero(mine)).tolist())))
     release_memory()  # what receiving the chunks' results left behind
-    return [ShardTask(plan, tuple(ranges[plan]), staging) for plan in plans]
+    tasks = []
+    for plan in plans:
+
+        def inside(record_id: str, plan: ShardPlan = plan) -> bool:
+            return (plan.low is None or record_id >= plan.low) and (plan.high is None or record_id < plan.high)
+
+        tasks.append(
+            ShardTask(
+                plan,
+                tuple(ranges[plan]),
+                staging,
+                {i: c for i, c in clustering.clusters.items() if i != c and inside(i)},
+                {i: d for i, d in clustering.dropped.items() if inside(i)},
+            )
+        )
+    return tasks
 
 
 def _map_shards(workers: Engine, tasks: Sequence[ShardTask], progress: bool | None) -> Iterator[Shard]:

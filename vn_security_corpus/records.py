@@ -21,6 +21,7 @@ from typing import Any
 from . import schema
 from .errors import Problem
 from .formats import RawArticle, Rejected, looks_utf16, parse_bytes, parse_json_lines
+from .language import NAMES, UNDETERMINED, VIETNAMESE
 from .normalise import CANONICAL_STYLE, to_article
 from .sources import (
     DEFAULT_MAX_FILE_BYTES,
@@ -113,12 +114,19 @@ def parse_content(raw: RawFile, content: Content, max_file_bytes: int) -> Iterat
 
 
 def process(
-    article: RawArticle | Rejected, display: str, *, tone_style: ToneStyle = CANONICAL_STYLE, mask_pii: bool = False
+    article: RawArticle | Rejected,
+    display: str,
+    *,
+    tone_style: ToneStyle = CANONICAL_STYLE,
+    other_languages: str = "reject",
+    mask_pii: bool = False,
 ) -> dict[str, Any] | Rejected:
     """One input through validation, normalisation (in ``tone_style``, personal identifiers masked
     when ``mask_pii``) and validation again.
 
-    Returns the article record, or the input rejected with every problem.
+    Returns the article record, or the input rejected with every problem. An article in another
+    language than Vietnamese is rejected, naming the language it looks like, unless
+    ``other_languages="publish"``; one too short to tell is published with ``lang`` ``und``.
     """
     if isinstance(article, Rejected):
         return article
@@ -132,6 +140,11 @@ def process(
     if problems:
         return rejected(problems)
     result = to_article(record, tone_style=tone_style, mask_pii=mask_pii)
+    if result["lang"] not in (VIETNAMESE, UNDETERMINED) and other_languages != "publish":
+        name = NAMES.get(result["lang"], result["lang"])
+        message = f"the article is not in Vietnamese: it looks like {name} ({result['lang']})"
+        fix = "remove it from the raw folder, or build with --other-languages publish to publish it with its language"
+        return rejected([Problem(display, article.line_of(""), message, "/lang", fix)])
     problems = schema.validate("article", result, display, lambda pointer: article.line_of(_raw_pointer(pointer)))
     return rejected(problems) if problems else result
 
@@ -147,7 +160,14 @@ def process_files(
     tone_style: ToneStyle = CANONICAL_STYLE,
     mask_pii: bool = False,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    other_languages: str = "reject",
 ) -> Iterator[dict[str, Any] | Rejected]:
     """Every input of ``files`` (an article per text file, an object per JSON item), processed."""
     for raw, article in read_inputs(files, max_file_bytes=max_file_bytes):
-        yield process(article, printable(raw.display), tone_style=tone_style, mask_pii=mask_pii)
+        yield process(
+            article,
+            printable(raw.display),
+            tone_style=tone_style,
+            other_languages=other_languages,
+            mask_pii=mask_pii,
+        )

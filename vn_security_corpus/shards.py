@@ -13,6 +13,7 @@ import bisect
 import builtins
 import contextlib
 import ctypes
+import dataclasses
 import hashlib
 import itertools
 import math
@@ -28,6 +29,7 @@ import pyarrow.parquet as pq
 
 from .dedup import ORIGIN_FILE, ORIGIN_LINE, ORIGIN_SHA256, Duplicate, dedupe
 from .errors import ConfigError
+from .neardup import NearDuplicate
 from .release import CONTENT_HASH_METHOD, content_lines, file_sha256, record_digest, shard_name
 from .schema import arrow_schema, schema_sha256
 
@@ -120,6 +122,7 @@ class Shard:
     repairs: dict[str, int]
     conflicts: dict[str, int]
     personal_data: dict[str, int]
+    near_duplicates: list[NearDuplicate] = dataclasses.field(default_factory=list)
 
 
 def plan_shards(ids: Mapping[str, pa.Array | pa.ChunkedArray], shard_rows: int) -> list[ShardPlan]:
@@ -142,18 +145,20 @@ def plan_shards(ids: Mapping[str, pa.Array | pa.ChunkedArray], shard_rows: int) 
 
 
 class SpillRange(NamedTuple):
-    """Rows ``start`` to ``stop`` (excluded) of a spill file."""
+    """Rows ``start`` to ``stop`` (excluded) of a spill file; only the rows listed in ``rows``
+    (sorted row numbers in that range) when it is given."""
 
     path: Path
     start: int
     stop: int
+    rows: tuple[int, ...] | None = None
 
 
 def spill_range(path: Path, ids: Sequence[str], plan: ShardPlan) -> SpillRange:
     """The rows of spill file ``path`` (its ``ids``, sorted) that belong to shard ``plan``.
 
     >>> spill_range(Path("s"), ["a", "b", "c", "d"], ShardPlan("train", 0, 2, "b", "d"))
-    SpillRange(path=PosixPath('s'), start=1, stop=3)
+    SpillRange(path=PosixPath('s'), start=1, stop=3, rows=None)
     """
     start = 0 if plan.low is None else bisect.bisect_left(ids, plan.low)
     stop = len(ids) if plan.high is None else bisect.bisect_left(ids, plan.high)
@@ -161,29 +166,62 @@ def spill_range(path: Path, ids: Sequence[str], plan: ShardPlan) -> SpillRange:
 
 
 def read_spill(spill: SpillRange) -> pa.Table:
-    """The rows of ``spill``, reading only the row groups that hold them."""
+    """The rows of ``spill``, reading only the row groups that hold them (and only the columns
+    of :func:`spill_schema`: the near-duplicate signatures stay in the file)."""
     file = pq.ParquetFile(spill.path)
     ends = list(itertools.accumulate(file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)))
+    columns = spill_schema().names
+    if spill.rows is not None:  # scattered rows (near-duplicates assigned to this split): their row groups only
+        groups = sorted({bisect.bisect_right(ends, row) for row in spill.rows})
+        starts = {group: (ends[group - 1] if group else 0) for group in groups}
+        read, position = [], 0
+        for group in groups:
+            read.append(file.read_row_group(group, columns=columns, use_threads=False))
+            starts[group], position = position - starts[group], position + read[-1].num_rows
+        table = pa.concat_tables(read)
+        where = [row + starts[bisect.bisect_right(ends, row)] for row in spill.rows]
+        return table.take(pa.array(where, pa.int64())).cast(spill_schema())
     first, last = bisect.bisect_right(ends, spill.start), bisect.bisect_left(ends, spill.stop)
     offset = ends[first - 1] if first else 0
-    rows = file.read_row_groups(range(first, last + 1), use_threads=False).slice(spill.start - offset)
+    rows = file.read_row_groups(range(first, last + 1), columns=columns, use_threads=False).slice(spill.start - offset)
     # A copy of just these rows (a slice would hold the whole row groups until the shard is written),
     # its list items named as in the schema (Parquet calls them "element": the shard's bytes would differ).
     return rows.take(pa.array(range(spill.stop - spill.start))).cast(spill_schema())
 
 
-def write_shard(plan: ShardPlan, spills: Sequence[SpillRange], staging: Path) -> Shard:
+def write_shard(
+    plan: ShardPlan,
+    spills: Sequence[SpillRange],
+    staging: Path,
+    clusters: Mapping[str, str] | None = None,
+    dropped: Mapping[str, tuple[str, float]] | None = None,
+) -> Shard:
     """Write one shard of a release into ``staging``: its records gathered from the ranges of
     the spill files that hold them, deduplicated, sorted by id, one chunk, fixed options (the
     same records give the same bytes). Only the light columns are sorted; the records are
     taken in order once.
+
+    ``clusters`` gives the ``cluster_id`` of the records that have near-duplicates (by id);
+    the inputs of the records in ``dropped`` (id → the id they near-duplicate, similarity)
+    are not published but listed as near-duplicates.
     """
     pieces = [read_spill(spill) for spill in spills]
     candidates = pa.concat_tables(pieces).combine_chunks()  # take() on many chunks would concatenate them again
     del pieces
     light = candidates.select(["id", ORIGIN_FILE, ORIGIN_LINE, ORIGIN_SHA256, DIGEST])
-    kept, duplicates = dedupe(light.append_column(_ROW, pa.array(range(candidates.num_rows), pa.int64())))
+    light = light.append_column(_ROW, pa.array(range(candidates.num_rows), pa.int64()))
+    near: list[NearDuplicate] = []
+    if dropped:
+        is_dropped = pc.is_in(light.column("id"), value_set=pa.array(sorted(dropped), pa.string()))
+        for row in light.filter(is_dropped).to_pylist():
+            of, similarity = dropped[row["id"]]
+            near.append(NearDuplicate(row[ORIGIN_FILE], row[ORIGIN_LINE], row[ORIGIN_SHA256], of, similarity))
+        light = light.filter(pc.invert(is_dropped))
+    kept, duplicates = dedupe(light)
     data = candidates.select(arrow_schema().names).take(kept[_ROW])
+    digests = kept.column(DIGEST).to_pylist()
+    if clusters:
+        data, digests = _with_clusters(data, digests, clusters)
     del candidates, light
     release_memory()  # before the Parquet writer takes its share
     path = staging / plan.name
@@ -195,11 +233,12 @@ def write_shard(plan: ShardPlan, spills: Sequence[SpillRange], staging: Path) ->
         path.stat().st_size,
         data.num_rows,
         data.nbytes,
-        content_lines((plan.split, digest) for digest in kept.column(DIGEST).to_pylist()),
+        content_lines((plan.split, digest) for digest in digests),
         duplicates,
         code_counts(data.column("source"), "repairs"),
         code_counts(data.column("source"), "conflicts"),
         personal_data_counts(data.column("source")),
+        sorted(near, key=lambda item: (item.file, item.line)),
     )
 
 
@@ -229,6 +268,20 @@ def personal_data_counts(source: pa.ChunkedArray) -> dict[str, int]:
     kinds = pc.struct_field(source, "personal_data")
     totals = {field.name: pc.sum(pc.struct_field(kinds, field.name)).as_py() or 0 for field in kinds.type}
     return {kind: total for kind, total in totals.items() if total}
+
+
+def _with_clusters(data: pa.Table, digests: list[str], clusters: Mapping[str, str]) -> tuple[pa.Table, list[str]]:
+    """``data`` with the ``cluster_id`` of the records in ``clusters``, and their digests computed again."""
+    ids = data.column("id").to_pylist()
+    changed = [row for row, record_id in enumerate(ids) if clusters.get(record_id, record_id) != record_id]
+    if not changed:
+        return data, digests
+    column = [clusters.get(record_id, record_id) for record_id in ids]
+    position = data.schema.get_field_index("cluster_id")
+    data = data.set_column(position, data.schema.field(position), pa.array(column, pa.string()))
+    for row, record in zip(changed, data.take(pa.array(changed, pa.int64())).to_pylist(), strict=True):
+        digests[row] = record_digest(record)
+    return data, digests
 
 
 def release_memory() -> None:

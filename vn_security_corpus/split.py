@@ -1,6 +1,9 @@
 """Deterministic split assignment from the record id.
 
-An article's split depends only on its id and the split ratios, so it keeps
+The split of an id depends only on the id and the split ratios. A build gives it to
+every article without near-duplicates and to every new near-duplicate cluster (by its
+canonical member's id); members of a cluster share one split, and articles a previous
+release published keep theirs (:mod:`vn_security_corpus.clusters`), so an article keeps
 its split when the corpus grows.
 
 >>> assign_split("vnsc-a467a9b015117ddd", DEFAULT_SPLITS)

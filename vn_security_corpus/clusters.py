@@ -1,0 +1,405 @@
+"""The build's near-duplicate step, between the map and the reduce stage: clusters and splits.
+
+The map stage wrote every record, with its MinHash signature (column ``_minhash``), to a
+spill file per split of its id hash. This step reads the signatures only (256 bytes per
+record: about 50 MB at 200,000 records, 250 MB at a million), finds candidate pairs by LSH,
+has the workers measure each candidate's exact Jaccard similarity from the shingle sets the
+spill files hold (column ``_shingles``, :func:`measure_pairs`), joins the pairs at or above
+the threshold into clusters and gives every record its cluster and its split:
+
+- an article a previous release published keeps that release's split;
+- the other members of a cluster take the split of its previously published members (when
+  those were in several splits — a new article bridges two clusters published apart — the
+  split of the previous cluster with the smallest cluster id, and the bridge is listed as a
+  conflict);
+- a cluster nobody published before takes the id-hash split of its canonical member (the
+  smallest id), so an article without near-duplicates keeps the split of its id.
+
+With ``near_duplicates="drop"`` only the canonical member of a cluster (and the members a
+previous release published) is published; the others are listed as near-duplicates with
+their measured similarity to the canonical member.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from . import neardup
+from .engine import Engine
+from .errors import ConfigError, ReleaseError
+from .release import open_release, read_manifest, version_key, versions
+from .shards import release_memory
+from .text import ToneStyle
+
+NearDuplicates = Literal["keep", "drop"]
+NEAR_DUPLICATE_MODES: tuple[NearDuplicates, ...] = ("keep", "drop")
+MINHASH = "_minhash"  # the spill files' column of signatures
+SHINGLES = "_shingles"  # the spill files' column of shingle sets (sorted 64-bit hashes), for the exact check
+_PAIRS_PER_TASK = 2_048
+_SHOWN = 20  # leakage examples in the manifest
+
+
+def check_near_duplicates(mode: object, threshold: object) -> None:
+    """Refuse an unknown mode or a threshold outside (0, 1]."""
+    if mode not in NEAR_DUPLICATE_MODES:
+        raise ConfigError(f"near_duplicates must be keep or drop, not {mode!r}")
+    if not isinstance(threshold, int | float) or not 0 < threshold <= 1:
+        raise ConfigError(f"near_duplicate_threshold must be a number in (0, 1], not {threshold!r}")
+
+
+def signature_columns(titles: Sequence[str], texts: Sequence[str], tone_style: ToneStyle) -> dict[str, pa.Array]:
+    """The near-duplicate columns of a spill file: each record's signature as 256 bytes (``_minhash``,
+    all the clustering reads) and its shingle set (``_shingles``, read for the records measured exactly)."""
+    sets = [neardup.shingles(title, text, tone_style) for title, text in zip(titles, texts, strict=True)]
+    sigs = neardup.signatures(sets)
+    width = neardup.NUM_PERM * 2
+    data = np.ascontiguousarray(sigs, dtype="<u2").tobytes()
+    offsets = np.zeros(len(sets) + 1, np.int32)
+    np.cumsum([len(values) for values in sets], out=offsets[1:])
+    flat = np.concatenate(sets) if sets else np.zeros(0, np.uint64)
+    return {
+        MINHASH: pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(sets), [None, pa.py_buffer(data)]),
+        SHINGLES: pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, pa.uint64())),
+    }
+
+
+def read_signatures(path: Path) -> npt.NDArray[np.uint16]:
+    """The signatures of a spill file's records, in its row order."""
+    column = pq.read_table(path, columns=[MINHASH]).column(MINHASH).combine_chunks()
+    if not len(column):
+        return np.zeros((0, neardup.NUM_PERM), np.uint16)
+    buffer = column.buffers()[1]
+    width = neardup.NUM_PERM * 2
+    raw = np.frombuffer(buffer, dtype="<u2", count=(column.offset + len(column)) * neardup.NUM_PERM)
+    return raw.reshape(-1, width // 2)[column.offset :].astype(np.uint16)
+
+
+@dataclass(frozen=True)
+class SpillFile:
+    """One spill file of the map stage: the split of its records' id hash, their ids (sorted)."""
+
+    path: Path
+    split: str
+    ids: pa.Array
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The (id, split, cluster_id) of every record of a previous release, sorted by id."""
+
+    version: str
+    ids: pa.Array
+    splits: pa.Array
+    clusters: pa.Array
+
+
+def previous_release(out_dir: Path, version: str, previous: str | PathLike[str] | None = None) -> Previous | None:
+    """The release a build of ``version`` into ``out_dir`` continues: ``previous`` (a release
+    folder, or a folder of releases: its newest) or else the newest release in ``out_dir``
+    older than ``version``; None when there is none."""
+    if previous is not None:
+        folder = Path(previous)
+        if (folder / "manifest.json").is_file():
+            path = folder
+        elif versions(folder):
+            path = open_release(root=folder).path
+        else:
+            raise ConfigError(f"{previous}: not a release folder nor a folder of releases (--previous)")
+    else:
+        older = [v for v in versions(out_dir) if version_key(v) < version_key(version)] if out_dir.is_dir() else []
+        if not older:
+            return None
+        path = out_dir / older[-1]
+    manifest = read_manifest(path)
+    tables = []
+    for split, info in manifest.splits.items():
+        files = [str(path / name) for name in info.files]
+        try:
+            schema = pq.read_schema(files[0])
+            columns = ["id", "cluster_id"] if "cluster_id" in schema.names else ["id"]
+            table = pq.read_table(files, columns=columns)
+        except (OSError, pa.ArrowException) as error:
+            raise ReleaseError(f"{path}: its Parquet files cannot be read ({error}); run verify on it") from None
+        if "cluster_id" not in table.column_names:  # releases built before clusters: each article alone
+            table = table.append_column("cluster_id", table.column("id"))
+        tables.append(table.append_column("split", pa.array([split] * table.num_rows, pa.string())))
+    table = pa.concat_tables(tables).sort_by("id")
+    return Previous(
+        manifest.version,
+        table.column("id").combine_chunks(),
+        table.column("split").combine_chunks(),
+        table.column("cluster_id").combine_chunks(),
+    )
+
+
+@dataclass(frozen=True)
+class MeasureTask:
+    """Candidate pairs for a worker to measure: ``pairs`` rows are (file, row, file, row) of ``paths``."""
+
+    index: int
+    paths: tuple[Path, ...]
+    pairs: npt.NDArray[np.int64]
+
+
+def measure_pairs(task: MeasureTask) -> tuple[int, npt.NDArray[np.float64]]:
+    """The exact Jaccard similarity of each pair of ``task``, from the records' shingle sets."""
+    needed: dict[int, set[int]] = {}
+    for file, row in itertools.chain(task.pairs[:, :2].tolist(), task.pairs[:, 2:].tolist()):
+        needed.setdefault(file, set()).add(row)
+    sets: dict[tuple[int, int], neardup.Hashes] = {}
+    for file, rows in needed.items():
+        ordered = sorted(rows)
+        column = read_rows(task.paths[file], ordered, [SHINGLES]).column(SHINGLES).combine_chunks()
+        values = column.values.to_numpy()
+        offsets = column.offsets.to_numpy()
+        for position, row in enumerate(ordered):
+            sets[file, row] = values[offsets[position] : offsets[position + 1]]
+    similarities = [neardup.jaccard(sets[a, b], sets[c, d]) for a, b, c, d in task.pairs.tolist()]
+    del sets
+    release_memory()  # what reading the shingle sets left in Arrow's pool: the worker goes on to other tasks
+    return task.index, np.array(similarities, np.float64)
+
+
+def read_rows(path: Path, rows: Sequence[int], columns: list[str]) -> pa.Table:
+    """Rows ``rows`` (sorted) of Parquet file ``path``, reading only the row groups that hold them."""
+    file = pq.ParquetFile(path)
+    ends = list(itertools.accumulate(file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)))
+    groups = sorted({bisect.bisect_right(ends, row) for row in rows})
+    table = file.read_row_groups(groups, columns=columns, use_threads=False)
+    offsets, position = {}, 0
+    for group in groups:
+        offsets[group] = position - (ends[group - 1] if group else 0)
+        position += file.metadata.row_group(group).num_rows
+    where = [row + offsets[bisect.bisect_right(ends, row)] for row in rows]
+    return table.take(pa.array(where, pa.int64()))
+
+
+@dataclass
+class Clustering:
+    """What the near-duplicate step decided, for the reduce stage and the manifest."""
+
+    splits: list[npt.NDArray[np.int8]]  # per spill file, each row's split (an index into the split names)
+    published: list[npt.NDArray[np.bool_]]  # per spill file, whether each row's record is published
+    clusters: dict[str, str]  # id → cluster id, for the records that have near-duplicates
+    dropped: dict[str, tuple[str, float]]  # id → (the id it near-duplicates, similarity), not published
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def conflicts(self) -> list[dict[str, Any]]:
+        """Articles that bridge clusters a previous release published in different splits."""
+        return list(self.report.get("conflicts", []))
+
+
+def cluster_records(
+    files: Sequence[SpillFile],
+    split_names: Sequence[str],
+    workers: Engine,
+    *,
+    mode: NearDuplicates = "keep",
+    threshold: float = neardup.THRESHOLD,
+    previous: Previous | None = None,
+) -> Clustering:
+    """Every record's cluster and split, from the signatures in the spill ``files``."""
+    names = list(split_names)
+    lengths = [len(f.ids) for f in files]
+    ids = pa.chunked_array([f.ids for f in files], pa.string()).combine_chunks()
+    sigs = np.concatenate([read_signatures(f.path) for f in files]) if files else np.zeros((0, 128), np.uint16)
+    file_of = np.repeat(np.arange(len(files), dtype=np.int64), lengths)
+    row_of = np.concatenate([np.arange(n, dtype=np.int64) for n in lengths]) if files else np.zeros(0, np.int64)
+    hash_code = np.repeat(np.array([names.index(f.split) for f in files], np.int8), lengths)
+
+    # distinct ids (exact duplicates share one), in id order: index order is id order
+    order = pc.sort_indices(ids).to_numpy()
+    ordered = ids.take(pa.array(order))
+    first = np.ones(len(ids), bool)
+    if len(ids) > 1:
+        first[1:] = pc.not_equal(ordered[1:], ordered[:-1]).to_numpy(zero_copy_only=False)
+    distinct_of_row = np.empty(len(ids), np.int64)
+    distinct_of_row[order] = np.cumsum(first) - 1
+    representative = order[first]
+    distinct = ordered.filter(pa.array(first))
+    count = len(distinct)
+    sigs = sigs[representative]
+
+    pairs, candidates = neardup.lsh_pairs(sigs, min_estimate=threshold - neardup.ESTIMATE_MARGIN)
+    del sigs
+    paths = tuple(f.path for f in files)
+    locate = np.stack([file_of[representative], row_of[representative]], axis=1)
+    similarity = _measure(workers, paths, locate, pairs)
+    edges = pairs[similarity >= threshold]
+    measured = _Measured(count, pairs, similarity)
+    labels = neardup.components(count, edges.tolist())
+
+    # previous release: each distinct id's split there (-1: not published) and cluster id
+    prev_code = np.full(count, -1, np.int8)
+    prev_cluster: dict[int, str] = {}
+    if previous is not None:
+        unknown = set(pc.unique(previous.splits).to_pylist()) - set(names)
+        if unknown:
+            raise ConfigError(
+                f"the previous release {previous.version} has splits {sorted(unknown)} that this build does not "
+                f"({', '.join(names)}): build with the previous release's splits, or with --previous naming another"
+            )
+        where = pc.index_in(distinct, value_set=previous.ids).to_numpy(zero_copy_only=False)
+        known = ~np.isnan(where.astype(np.float64))
+        positions = where[known].astype(np.int64)
+        split_codes = np.array([names.index(s) for s in previous.splits.to_pylist()], np.int8)
+        prev_code[known] = split_codes[positions]
+        prev_index = np.flatnonzero(known)
+    else:
+        prev_index = np.zeros(0, np.int64)
+
+    final = hash_code[representative].copy()  # alone and new: its id-hash split
+    final[prev_code >= 0] = prev_code[prev_code >= 0]
+    clusters: dict[str, str] = {}
+    dropped_index: dict[int, int] = {}
+    conflicts: list[dict[str, Any]] = []
+    sizes: dict[int, int] = {}
+    grouped_labels, counts = np.unique(labels, return_counts=True)
+    multi = set(grouped_labels[counts > 1].tolist())
+    members_of: dict[int, list[int]] = {}
+    for item in np.flatnonzero(np.isin(labels, list(multi))).tolist() if multi else []:
+        members_of.setdefault(int(labels[item]), []).append(item)
+    if previous is not None and members_of:
+        involved = np.array(sorted(set(itertools.chain.from_iterable(members_of.values()))), np.int64)
+        involved = involved[prev_code[involved] >= 0]
+        if len(involved):
+            where = pc.index_in(distinct.take(pa.array(involved)), value_set=previous.ids).to_numpy()
+            for item, position in zip(involved.tolist(), where.tolist(), strict=True):
+                prev_cluster[item] = previous.clusters[position].as_py()
+    # the ids of the records in clusters (only they are needed by id: a corpus's ids as Python strings would not be)
+    clustered = np.array(sorted(itertools.chain.from_iterable(members_of.values())), np.int64)
+    text_id = dict(zip(clustered.tolist(), distinct.take(pa.array(clustered)).to_pylist(), strict=True))
+    for members in members_of.values():
+        sizes[len(members)] = sizes.get(len(members), 0) + 1
+        published_before = [m for m in members if prev_code[m] >= 0]
+        canonical = published_before[0] if published_before else members[0]
+        if published_before:
+            chooser = min(published_before, key=lambda m: (prev_cluster[m], text_id[m]))
+            chosen = prev_code[chooser]
+            apart = sorted({(prev_cluster[m], names[prev_code[m]]) for m in published_before})
+            if len({split for _, split in apart}) > 1:
+                conflicts.append(
+                    {
+                        "cluster_id": text_id[canonical],
+                        "split": names[chosen],
+                        "articles": [text_id[m] for m in members if prev_code[m] < 0],
+                        "clusters": [{"cluster_id": cluster, "split": split} for cluster, split in apart],
+                    }
+                )
+        else:
+            chosen = hash_code[representative[canonical]]
+        for member in members:
+            if prev_code[member] < 0:
+                final[member] = chosen
+            clusters[text_id[member]] = text_id[canonical]
+            if mode == "drop" and member != canonical and prev_code[member] < 0:
+                dropped_index[member] = canonical
+
+    # the similarity of each dropped member to its canonical member, measured where not yet
+    missing = np.array(
+        [(min(m, c), max(m, c)) for m, c in dropped_index.items() if measured.get(m, c) is None], np.int64
+    ).reshape(-1, 2)
+    if len(missing):
+        measured.add(missing, _measure(workers, paths, locate, missing))
+    dropped = {text_id[m]: (text_id[c], float(measured[m, c])) for m, c in sorted(dropped_index.items())}
+
+    is_dropped = np.zeros(count, bool)
+    is_dropped[list(dropped_index)] = True
+    leaks = [(a, b) for a, b in edges.tolist() if final[a] != final[b] and not is_dropped[a] and not is_dropped[b]]
+    release_memory()  # what the signatures and the measuring left in Arrow's pool and the heap
+    row_final = final[distinct_of_row]
+    row_published = ~is_dropped[distinct_of_row]
+    bounds = np.cumsum([0, *lengths])
+    report = {
+        "method": neardup.METHOD,
+        "minhash": neardup.minhash_library(),
+        "threshold": threshold,
+        "candidate_pairs": candidates,
+        "measured_pairs": len(measured),
+        "similar_pairs": len(edges),
+        "clusters": len(members_of),
+        "articles_in_clusters": sum(len(m) for m in members_of.values()),
+        "sizes": {str(size): number for size, number in sorted(sizes.items())},
+        "largest": max(sizes, default=0),
+        "near_duplicates_kept": sum(len(m) for m in members_of.values()) - len(members_of) - len(dropped),
+        "near_duplicates_removed": len(dropped),
+        "previous": None
+        if previous is None
+        else {"version": previous.version, "articles_kept_in_split": len(prev_index)},
+        "conflicts": conflicts,
+        "leakage": {
+            "pairs_across_splits": len(leaks),
+            "examples": [
+                {"first": text_id[a], "second": text_id[b], "similarity": round(float(measured[a, b]), 4)}
+                for a, b in leaks[:_SHOWN]
+            ],
+        },
+    }
+    return Clustering(
+        [row_final[bounds[i] : bounds[i + 1]] for i in range(len(files))],
+        [row_published[bounds[i] : bounds[i + 1]] for i in range(len(files))],
+        clusters,
+        dropped,
+        report,
+    )
+
+
+class _Measured:
+    """The exact similarity of every measured pair of distinct records, as sorted arrays (16 bytes a
+    pair: a Python dict would take ten times that)."""
+
+    def __init__(self, count: int, pairs: npt.NDArray[np.int64], similarity: npt.NDArray[np.float64]) -> None:
+        self.count = max(count, 1)
+        self.codes = np.zeros(0, np.int64)
+        self.values = np.zeros(0, np.float64)
+        self.add(pairs, similarity)
+
+    def add(self, pairs: npt.NDArray[np.int64], similarity: npt.NDArray[np.float64]) -> None:
+        codes = np.concatenate([self.codes, pairs.min(axis=1) * self.count + pairs.max(axis=1)])
+        order = np.argsort(codes, kind="stable")
+        self.codes, self.values = codes[order], np.concatenate([self.values, similarity])[order]
+
+    def get(self, first: int, second: int) -> float | None:
+        code = min(first, second) * self.count + max(first, second)
+        index = int(np.searchsorted(self.codes, code))
+        return float(self.values[index]) if index < len(self.codes) and self.codes[index] == code else None
+
+    def __getitem__(self, pair: tuple[int, int]) -> float:
+        value = self.get(*pair)
+        if value is None:
+            raise KeyError(pair)
+        return value
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def _measure(
+    workers: Engine,
+    paths: tuple[Path, ...],
+    locate: npt.NDArray[np.int64],
+    pairs: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]:
+    """The exact similarity of each pair of distinct records (``locate``: each one's file and row)."""
+    if not len(pairs):
+        return np.zeros(0, np.float64)
+    where = np.concatenate([locate[pairs[:, 0]], locate[pairs[:, 1]]], axis=1)
+    tasks = [
+        MeasureTask(index, paths, where[start : start + _PAIRS_PER_TASK])
+        for index, start in enumerate(range(0, len(pairs), _PAIRS_PER_TASK))
+    ]
+    results = dict(workers.map(measure_pairs, tasks))
+    return np.concatenate([results[index] for index in range(len(tasks))])

@@ -1,0 +1,335 @@
+"""Near-duplicates: MinHash signatures of syllable 5-gram shingles, LSH candidates, exact Jaccard, clusters.
+
+Syndicated news republishes one story with a changed title, a trimmed lead or another
+byline: such copies are not exact duplicates (their ids differ), but they share almost all
+of their 5-syllable shingles. Two articles are near-duplicates when the exact Jaccard
+similarity of their shingle sets is at least :data:`THRESHOLD`; near-duplicates form
+clusters (connected components), whose canonical member is the smallest id.
+
+The steps, each a plain function over arrays:
+
+1. :func:`shingles` — title and text (traditional tone style, lower case, split on white
+   space) → the sorted 64-bit hashes of every run of :data:`SHINGLE` words.
+2. :func:`signatures` — shingle sets → MinHash signatures, :data:`NUM_PERM` values of 16
+   bits each (b-bit MinHash), computed by ``rensa`` from the shingle hashes.
+3. :func:`candidate_pairs` — LSH banding: :data:`BANDS` bands of :data:`ROWS` values; two
+   records whose values agree on a whole band are candidates (a band of four 16-bit values
+   is one 64-bit key, compared exactly).
+4. :func:`estimate` drops candidates whose signatures agree far less than the threshold;
+   :func:`jaccard` measures the rest exactly on their shingle sets.
+5. :func:`components` — union-find over the pairs at or above the threshold.
+
+>>> lead = "Sáng 19-6, Công an tỉnh Thanh Hóa tổ chức hội nghị điển hình tiên tiến năm 2020."
+>>> a = shingles("Công an tỉnh", lead)
+>>> b = shingles("Công an Thanh Hóa", lead)
+>>> round(jaccard(a, b), 2), jaccard(a, a)
+(0.65, 1.0)
+>>> sig = signatures([a, b])
+>>> sig.shape, sig.dtype
+((2, 128), dtype('uint16'))
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .normalise import CANONICAL_STYLE
+from .text import ToneStyle, to_tone_style
+
+SHINGLE = 5  # words (syllables) per shingle
+NUM_PERM = 128  # MinHash values per signature
+BANDS, ROWS = 32, 4  # LSH: 32 bands of 4 values (a 64-bit key each); BANDS * ROWS == NUM_PERM
+THRESHOLD = 0.5  # exact Jaccard at or above which two articles are near-duplicates
+# Candidates whose signatures agree on less than the threshold minus this are not measured: the estimate's
+# standard deviation is at most 0.044 with 128 values, so a pair at the threshold is missed with probability ~1%,
+# one 0.05 above it with ~0.01%.
+ESTIMATE_MARGIN = 0.1
+BUCKET_CAP = 64  # LSH buckets up to this size give all their pairs; larger ones each member with the first
+SEED = 0x766E7363  # the permutations' seed ("vnsc")
+METHOD = (
+    f"MinHash (rensa RMinHash, {NUM_PERM} permutations, seed {SEED}, 16-bit values) of {SHINGLE}-syllable "
+    f"shingles of the lower-cased title and text in the traditional tone style; LSH {BANDS} bands x {ROWS} rows; "
+    "candidates measured by exact Jaccard of their shingle sets; clusters by union-find; canonical member: "
+    "the smallest id (among the previous release's members when there are some)"
+)
+
+Hashes = npt.NDArray[np.uint64]
+Signatures = npt.NDArray[np.uint16]
+Pairs = npt.NDArray[np.int64]
+
+_SYLLABLE_HASHES: dict[str, int] = {}
+_MAX_CACHED = 1 << 20
+_MIX = (np.uint64(0x100000001B3), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
+def _word_hash(word: str) -> int:
+    """A stable 64-bit hash of one word (BLAKE2b), cached: a corpus has a few tens of thousands of words."""
+    if len(_SYLLABLE_HASHES) >= _MAX_CACHED:
+        _SYLLABLE_HASHES.clear()
+    value = _SYLLABLE_HASHES[word] = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+    return value
+
+
+def words(title: str, text: str, tone_style: ToneStyle = CANONICAL_STYLE) -> list[str]:
+    """The words shingles are made of: title and text, lower-cased, in the traditional tone style.
+
+    >>> words("Thuỷ  điện", "Hoà Bình.", "new")
+    ['thủy', 'điện', 'hòa', 'bình.']
+    """
+    joined = f"{title}\n{text}"
+    if tone_style != CANONICAL_STYLE:
+        joined = to_tone_style(joined, CANONICAL_STYLE)
+    return joined.lower().split()
+
+
+def shingles(title: str, text: str, tone_style: ToneStyle = CANONICAL_STYLE) -> Hashes:
+    """The sorted, distinct 64-bit hashes of every run of :data:`SHINGLE` words of title and text
+    (one shingle of all the words when there are fewer).
+
+    >>> len(shingles("Tiêu đề", "một hai ba bốn")), len(shingles("A", "b"))
+    (2, 1)
+    """
+    tokens = words(title, text, tone_style)
+    cached = list(map(_SYLLABLE_HASHES.get, tokens))
+    if None in cached:
+        cached = [_word_hash(word) if value is None else value for word, value in zip(tokens, cached, strict=True)]
+    values = np.array(cached, dtype=np.uint64)
+    if not len(values):
+        return values
+    width = min(SHINGLE, len(values))
+    count = len(values) - width + 1
+    with np.errstate(over="ignore"):
+        combined = values[:count].copy()
+        for offset in range(1, width):  # FNV-style combination of the words in order, then a 64-bit mix
+            combined = (combined * _MIX[0]) ^ values[offset : offset + count]
+        combined ^= combined >> np.uint64(31)
+        combined *= _MIX[1]
+        combined ^= combined >> np.uint64(29)
+        combined *= _MIX[2]
+        combined ^= combined >> np.uint64(32)
+    combined.sort()  # then distinct: faster than np.unique on a thousand values
+    return combined[np.concatenate(([True], combined[1:] != combined[:-1]))]
+
+
+def signatures(shingle_sets: Sequence[Hashes]) -> Signatures:
+    """The MinHash signature of each shingle set: a ``(len, NUM_PERM)`` matrix of 16-bit values
+    (the low bits of ``rensa``'s 32-bit MinHash values)."""
+    import rensa
+
+    if not shingle_sets:
+        return np.zeros((0, NUM_PERM), np.uint16)
+    flat = np.concatenate(shingle_sets) if shingle_sets else np.zeros(0, np.uint64)
+    offsets = np.zeros(len(shingle_sets) + 1, np.uint64)
+    np.cumsum([len(values) for values in shingle_sets], out=offsets[1:])
+    matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, NUM_PERM, SEED)
+    return (np.array(matrix.to_rows(), dtype=np.uint32) & 0xFFFF).astype(np.uint16)
+
+
+def minhash_library() -> str:
+    """The MinHash library and its algorithm version, as recorded in a manifest.
+
+    >>> minhash_library()
+    'rensa RMinHash, algorithm version 2'
+    """
+    import rensa
+
+    return f"rensa RMinHash, algorithm version {rensa.RMinHash.ALGORITHM_VERSION}"
+
+
+def band_keys(sigs: Signatures) -> npt.NDArray[np.uint64]:
+    """Each signature's :data:`BANDS` LSH keys: its values four by four, read as one 64-bit number."""
+    return np.ascontiguousarray(sigs, dtype="<u2").view("<u8")
+
+
+def candidate_pairs(sigs: Signatures, cap: int = BUCKET_CAP, min_estimate: float | None = None) -> Pairs:
+    """Pairs ``(i, j)``, ``i < j``, of rows of ``sigs`` that agree on at least one whole band
+    (and whose signatures agree on at least ``min_estimate`` of their values, when given).
+
+    A bucket (rows sharing a band's key) gives all its pairs when it holds at most ``cap``
+    rows, else each row paired with the bucket's first: the pairs grow at most as
+    ``rows x BANDS`` however repetitive the corpus. With ``min_estimate`` each band's pairs
+    are filtered before they are kept, so memory follows the pairs kept, not those proposed.
+
+    >>> sigs = np.array([[1] * 128, [1] * 64 + [2] * 64, [3] * 128], dtype=np.uint16)
+    >>> candidate_pairs(sigs).tolist(), candidate_pairs(sigs, min_estimate=0.6).tolist()
+    ([[0, 1]], [])
+    """
+    return lsh_pairs(sigs, cap, min_estimate)[0]
+
+
+def lsh_pairs(sigs: Signatures, cap: int = BUCKET_CAP, min_estimate: float | None = None) -> tuple[Pairs, int]:
+    """:func:`candidate_pairs`, and how many pairs the bands proposed (a pair once per band it shares)."""
+    keys = band_keys(sigs)
+    count = max(len(sigs), 1)
+    found: list[npt.NDArray[np.int64]] = []
+    proposed = 0
+    for band in range(keys.shape[1]):
+        column = keys[:, band]
+        order = np.argsort(column, kind="stable")
+        ordered = column[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        lengths = np.diff(np.r_[starts, len(ordered)])
+        for length in np.unique(lengths[lengths > 1]).tolist():  # all buckets of one size at once
+            members = order[starts[lengths == length][:, None] + np.arange(length)]  # (buckets, length)
+            members.sort(axis=1)
+            if length <= cap:
+                first, second = np.triu_indices(length, 1)
+            else:
+                first, second = np.zeros(length - 1, np.int64), np.arange(1, length)
+            pairs = np.stack([members[:, first].ravel(), members[:, second].ravel()], axis=1).astype(np.int64)
+            proposed += len(pairs)
+            if min_estimate is not None:
+                pairs = pairs[estimate(sigs, pairs) >= min_estimate]
+            found.append(pairs[:, 0] * count + pairs[:, 1])
+        if len(found) > 1:  # distinct so far: repeats across bands never pile up
+            found = [np.unique(np.concatenate(found))]
+    if not found:
+        return np.zeros((0, 2), np.int64), proposed
+    codes = np.unique(np.concatenate(found))  # distinct pairs, sorted
+    return np.stack([codes // count, codes % count], axis=1), proposed
+
+
+def estimate(sigs: Signatures, pairs: Pairs, block: int = 1 << 14) -> npt.NDArray[np.float64]:
+    """The Jaccard similarity of each pair as its signatures estimate it (the share of equal values).
+
+    >>> estimate(np.array([[1, 2], [1, 3]], dtype=np.uint16), np.array([[0, 1]])).tolist()
+    [0.5]
+    """
+    out = np.empty(len(pairs), np.float64)
+    for start in range(0, len(pairs), block):
+        part = pairs[start : start + block]
+        equal = sigs[part[:, 0]] == sigs[part[:, 1]]  # (block, NUM_PERM) booleans: 2 MB at most
+        out[start : start + block] = np.count_nonzero(equal, axis=1) / sigs.shape[1]  # (mean() would cast to float)
+    return out
+
+
+def jaccard(first: Hashes, second: Hashes) -> float:
+    """The exact Jaccard similarity of two sorted, distinct shingle sets.
+
+    >>> jaccard(np.array([1, 2, 3], np.uint64), np.array([2, 3, 4], np.uint64))
+    0.5
+    """
+    if not len(first) and not len(second):
+        return 1.0
+    if len(first) > len(second):
+        first, second = second, first
+    where = np.searchsorted(second, first)  # both sorted: each value's place in the other, no merge sort
+    common = int(np.count_nonzero(second[np.minimum(where, len(second) - 1)] == first)) if len(second) else 0
+    return common / (len(first) + len(second) - common)
+
+
+def components(count: int, pairs: Iterable[tuple[int, int]]) -> npt.NDArray[np.int64]:
+    """Union-find: each of ``count`` items labelled with the smallest item of its component.
+
+    >>> components(5, [(3, 1), (1, 4)]).tolist()
+    [0, 1, 2, 1, 1]
+    """
+    parent = list(range(count))
+
+    def root(item: int) -> int:
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    for first, second in pairs:
+        a, b = root(first), root(second)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return np.array([root(item) for item in range(count)], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    """An input left out of a release (``near_duplicates="drop"``): its record near-duplicates
+    the published record ``id`` (the canonical member of its cluster) with ``similarity``."""
+
+    file: str
+    line: int
+    sha256: str
+    id: str
+    similarity: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest entry."""
+        return {**asdict(self), "similarity": round(self.similarity, 4)}
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two records found to be near-duplicates, and their measured similarity."""
+
+    first: str
+    second: str
+    similarity: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"first": self.first, "second": self.second, "similarity": round(self.similarity, 4)}
+
+
+def similar_pairs(
+    texts: Sequence[tuple[str, str]], threshold: float = THRESHOLD, sigs: Signatures | None = None
+) -> list[tuple[int, int, float]]:
+    """Every pair of ``texts`` (title, text in the traditional style) at or above ``threshold``,
+    found in memory: the candidates of the signatures, measured exactly.
+
+    >>> texts = [("A", "một hai ba bốn năm sáu bảy tám"), ("B", "một hai ba bốn năm sáu bảy tám"), ("C", "khác")]
+    >>> [(first, second, round(similarity, 2)) for first, second, similarity in similar_pairs(texts)]
+    [(0, 1, 0.67)]
+    """
+    sets = [shingles(title, text) for title, text in texts]
+    sigs = signatures(sets) if sigs is None else sigs
+    pairs = candidate_pairs(sigs, min_estimate=threshold - ESTIMATE_MARGIN)
+    found = []
+    for first, second in pairs.tolist():
+        similarity = jaccard(sets[first], sets[second])
+        if similarity >= threshold:
+            found.append((first, second, similarity))
+    return found
+
+
+def card_section(manifest: Mapping[str, Any]) -> str:
+    """The card's section on near-duplicate clusters (empty for releases built before them)."""
+    clusters = manifest.get("clusters")
+    if not clusters:
+        return ""
+    settings = manifest["settings"]
+    sizes = ", ".join(f"{count} of {size}" for size, count in clusters["sizes"].items()) or "none"
+    mode = settings.get("near_duplicates", "keep")
+    what = (
+        f"{clusters['near_duplicates_removed']} near-duplicates were left out (only each cluster's canonical "
+        "member is published; `manifest.json` lists the others with their similarity)"
+        if mode == "drop"
+        else f"every member is published: {clusters['near_duplicates_kept']} records are near-duplicates of another"
+    )
+    previous = clusters.get("previous")
+    kept = (
+        f" Splits of the {previous['articles_kept_in_split']} articles release {previous['version']} published are "
+        "kept; new members of its clusters joined their split."
+        if previous
+        else ""
+    )
+    conflicts = clusters["conflicts"]
+    conflict_text = (
+        f" {len(conflicts)} conflicts: new articles bridge clusters published in different splits; each is "
+        "published in the split of the cluster with the smallest cluster id and listed in `manifest.json`."
+        if conflicts
+        else " No conflicts."
+    )
+    return f"""## Near-duplicates
+
+Syndicated copies of one story (another title, a trimmed lead, another byline) are
+near-duplicates: the exact Jaccard similarity of their 5-syllable shingle sets is at least
+{clusters["threshold"]}. They form {clusters["clusters"]} clusters ({sizes} distinct records;
+`cluster_id` names each record's cluster), and every member of a cluster is in the same
+split, so no split holds near-copies of another's articles; {what}.{kept}{conflict_text}
+Leakage check: {clusters["leakage"]["pairs_across_splits"]} near-duplicate pairs across splits.
+
+"""
