@@ -97,7 +97,16 @@ def _parser() -> argparse.ArgumentParser:
     build_.add_argument("--jobs", type=_positive, default=None, help="worker processes (default: every core)")
     build_.add_argument("--engine", choices=ENGINES, default="local", help="where the work runs (default: local)")
     build_.add_argument(
-        "--ray-address", default=None, help="the Ray cluster to use with --engine ray (default: a local one)"
+        "--ray-address",
+        default=None,
+        help="the Ray cluster to use with --engine ray, HOST:PORT or auto (default: RAY_ADDRESS, else a local one)",
+    )
+    build_.add_argument(
+        "--ray-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="with --engine ray: how long the cluster may take to answer, or go without progress (default 60)",
     )
     build_.add_argument("--no-progress", action="store_true", help="no progress bars (they show only on a terminal)")
     build_.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -209,6 +218,7 @@ def _build(args: argparse.Namespace) -> int:
         "jobs": args.jobs,
         "engine": args.engine,
         "ray_address": args.ray_address,
+        "ray_timeout": args.ray_timeout,
         "progress": False if args.no_progress else None,
         "allow_invalid": args.allow_invalid,
         "force": args.force,
