@@ -339,34 +339,41 @@ def test_a_two_node_build_gives_the_bytes_of_a_local_build(
 
 
 @pytest.mark.ray_cluster
-def test_a_node_that_cannot_see_the_raw_folder_fails_the_build(cluster: Cluster, tmp_path: Path) -> None:
-    """Two builds at once, of a raw folder the second node does not see: one checked by every node before
-    any work; one without that check and with its tasks on that node, whose workers find no files there
-    (the driver does)."""
+def test_a_node_that_cannot_see_a_folder_fails_the_build(cluster: Cluster, corpus: Path, tmp_path: Path) -> None:
+    """Four builds at once, each with a folder the second node does not see, the raw folder or the output
+    folder: checked by every node before any work; or without that check and with the tasks on that node,
+    whose workers find no raw files (the driver does), or cannot write the spill files."""
     if not cluster.namespaced:
         unavailable("the second raylet needs a mount namespace (unshare -m, as root) to hide a folder")
     cluster.ensure_second_node()
     generate(cluster.hidden / "generated", articles=60, seed=3)
-    raw = cluster.hidden / "generated" / "txt"
-    builds = {
-        check: cluster.drive(
-            "--raw", str(raw), "--out", str(tmp_path / check), "--version", "1.0.0", "--allow-invalid",
-            no_node_check=check == "driver",
-        )
-        for check in ("nodes", "driver")
-    }  # fmt: skip
-    for check, process in builds.items():
+    hidden_raw = cluster.hidden / "generated" / "txt"
+    builds = {}
+    for hidden in ("raw", "out"):
+        for check in ("nodes", "driver"):
+            raw, out = (hidden_raw, tmp_path / check) if hidden == "raw" else (corpus, cluster.hidden / check)
+            options = ["--raw", str(raw), "--out", str(out), "--version", "1.0.0", "--allow-invalid"]
+            builds[hidden, check] = (cluster.drive(*options, no_node_check=check == "driver"), out)
+    expected = {
+        ("raw", "nodes"): ["cannot see the raw file", "before any work"],
+        ("raw", "driver"): [
+            f"{hidden_raw}/",
+            "could not read this file (cannot be opened: No such file or directory), which this machine reads",
+        ],
+        ("out", "nodes"): [f"cannot see the output folder's staging folder {cluster.hidden / 'nodes'}/."],
+        ("out", "driver"): [
+            f"cannot use the output folder {cluster.hidden / 'driver'}: FileNotFoundError: ",
+            "No such file or directory",
+        ],
+    }
+    for (hidden, check), (process, out) in builds.items():
         err, _ = finish(process)
         assert process.returncode == 1, err
         assert len(err.splitlines()) == 1, err  # one line, no traceback
-        assert err.startswith("vn-security-corpus: error: ")
-        if check == "nodes":
-            assert "node 127.0.0.1" in err and "cannot see the raw file" in err and "before any work" in err, err
-        else:
-            assert f"{raw}/" in err and ": a worker on node 127.0.0.1" in err, err
-            assert "could not read this file (cannot be opened: No such file or directory), which this machine" in err
-        assert "fix: mount" in err
-        assert not (tmp_path / check).exists()  # nothing published, not even the folder
+        assert err.startswith("vn-security-corpus: error: ") and "node 127.0.0.1" in err and "fix: mount" in err
+        for part in expected[hidden, check]:
+            assert part in err, err
+        assert not out.exists()  # nothing published, not even the folder
 
 
 @pytest.mark.ray_cluster
@@ -462,9 +469,11 @@ def test_worker_failures_become_the_librarys_errors_naming_the_node(tmp_path: Pa
     assert isinstance(error, BuildError)
     assert str(error) == (
         f"{failure.node} cannot use the output folder {tmp_path / 'out'}: FileNotFoundError: [Errno 2] No such "
-        f"file or directory: {missing.filename}; fix: mount it at the same path on every node of the cluster "
+        f"file or directory: '{missing.filename}'; fix: mount it at the same path on every node of the cluster "
         "(shared storage: NFS, Lustre, a FUSE mount)"
     )
+    arrow = FileNotFoundError(f"[Errno 2] Failed to open local file '{missing.filename}'. Detail: [errno 2] No such")
+    assert WorkerFailure.of(arrow).filename == missing.filename  # (pyarrow names the file in the message only)
     config = WorkerFailure.of(ConfigError("s3://b/raw: Install s3fs to access S3")).error(workspace)
     assert type(config) is ConfigError and str(config).endswith(f"(in a worker on {failure.node})")
 

@@ -80,26 +80,28 @@ class WorkerFailure:
     """An exception raised by the library's code in a Ray worker, carried back as a result (so
     that it reaches the user as the library's own error naming the node, not as Ray's wrapping).
 
-    >>> failure = WorkerFailure("node 10.0.0.2", "FileNotFoundError", "[Errno 2] No such file", "/out/x", "")
-    >>> str(failure.error(None))
-    'a worker on node 10.0.0.2 failed: FileNotFoundError: [Errno 2] No such file: /out/x'
+    >>> failure = WorkerFailure.of(FileNotFoundError(2, "No such file or directory", "/out/x"))
+    >>> failure.filename, str(failure.error(None)).split(" failed: ")[1]
+    ('/out/x', "FileNotFoundError: [Errno 2] No such file or directory: '/out/x'")
     """
 
     node: str
     kind: str  # the exception's class name
-    message: str
-    filename: str | None  # an OSError's file
+    message: str  # (an OSError's names its file)
+    filename: str | None  # an OSError's file (pyarrow's name it in their message only)
     corpus_error: str  # the class name when it is one of the library's errors, else ""
 
     @classmethod
     def of(cls, error: BaseException) -> WorkerFailure:
         """The failure ``error`` of a worker of this node."""
-        filename = getattr(error, "filename", None) if isinstance(error, OSError) else None
-        message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        if isinstance(error, OSError) and error.errno is not None and error.strerror:
-            message = f"[Errno {error.errno}] {error.strerror}"
+        filename = None
+        if isinstance(error, OSError):
+            filename = error.filename
+            if filename is None:  # pyarrow: "Failed to open local file '/out/x'. Detail: [errno 2] …"
+                quoted = re.search(r"'(/[^']*)'", str(error))
+                filename = quoted.group(1) if quoted else None
         corpus_error = type(error).__name__ if isinstance(error, CorpusError) else ""
-        return cls(current_node(), type(error).__name__, message, str(filename) if filename else None, corpus_error)
+        return cls(current_node(), type(error).__name__, str(error), str(filename) if filename else None, corpus_error)
 
     def error(self, workspace: Workspace | None) -> CorpusError:
         """The library's error for the user: the worker's own, or a BuildError naming the node and the fix."""
@@ -107,16 +109,14 @@ class WorkerFailure:
             kind = getattr(errors, self.corpus_error, BuildError)
             if isinstance(kind, type) and issubclass(kind, CorpusError) and kind is not errors.InvalidInputError:
                 return kind(f"{self.message} (in a worker on {self.node})")
-        where = f": {self.filename}" if self.filename else ""
-        text = f"a worker on {self.node} failed: {self.kind}: {self.message}{where}"
         if self.filename and workspace is not None:
             for folder, name in ((workspace.out, "output"), (workspace.raw, "raw")):
                 if isinstance(folder, Path) and _inside(self.filename, folder):
-                    text = (
-                        f"{self.node} cannot use the {name} folder {folder}: {self.kind}: {self.message}{where}; "
+                    return BuildError(
+                        f"{self.node} cannot use the {name} folder {folder}: {self.kind}: {self.message}; "
                         f"fix: {_MOUNT_FIX}"
                     )
-        return BuildError(text)
+        return BuildError(f"a worker on {self.node} failed: {self.kind}: {self.message}")
 
 
 def default_jobs() -> int:
