@@ -475,7 +475,8 @@ def test_worker_failures_become_the_librarys_errors_naming_the_node(tmp_path: Pa
     arrow = FileNotFoundError(f"[Errno 2] Failed to open local file '{missing.filename}'. Detail: [errno 2] No such")
     assert WorkerFailure.of(arrow).filename == missing.filename  # (pyarrow names the file in the message only)
     config = WorkerFailure.of(ConfigError("s3://b/raw: Install s3fs to access S3")).error(workspace)
-    assert type(config) is ConfigError and str(config).endswith(f"(in a worker on {failure.node})")
+    assert type(config) is BuildError  # a setting the driver accepted, which a node cannot use
+    assert str(config) == f"s3://b/raw: Install s3fs to access S3 (in a worker on {failure.node})"
 
 
 def test_a_node_reports_other_versions_and_folders_it_cannot_see(tmp_path: Path) -> None:
@@ -502,6 +503,10 @@ def test_a_node_reports_other_versions_and_folders_it_cannot_see(tmp_path: Path)
         f"sees another folder at {scratch} than the driver's (not shared storage)",
         f"cannot see the raw file {tmp_path / 'b.txt'}: No such file or directory (the raw folder {tmp_path})",
     ]
+    [url] = check_workspace("nosuch://bucket/raw", True, ["b.txt"], str(scratch), "token")
+    [(problem, fix)] = _node_problems(expected, {"versions": expected, "problems": [url]})
+    assert problem.startswith("cannot read the raw folder nosuch://bucket/raw: ConfigError: nosuch://bucket/raw: ")
+    assert fix == "install the storage's fsspec package and its credentials on every node"
 
 
 def test_the_nodes_check_runs_where_the_library_is_not_installed(tmp_path: Path) -> None:

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from . import errors
 from .errors import BuildError, ConfigError, CorpusError
 from .sources import RemoteFolder
 
@@ -50,6 +49,7 @@ _POLL = 1.0  # seconds between looks at a Ray cluster's CPUs while no result com
 _CHECK_FILE = ".workers-check"  # written by the driver into the scratch folder, read by every node
 _MOUNT_FIX = "mount it at the same path on every node of the cluster (shared storage: NFS, Lustre, a FUSE mount)"
 _INSTALL_FIX = "install the same versions on every node (and run the driver with them)"
+_URL_FIX = "; fix: install the storage's fsspec package and its credentials on every node"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -105,10 +105,8 @@ class WorkerFailure:
 
     def error(self, workspace: Workspace | None) -> CorpusError:
         """The library's error for the user: the worker's own, or a BuildError naming the node and the fix."""
-        if self.corpus_error:
-            kind = getattr(errors, self.corpus_error, BuildError)
-            if isinstance(kind, type) and issubclass(kind, CorpusError) and kind is not errors.InvalidInputError:
-                return kind(f"{self.message} (in a worker on {self.node})")
+        if self.corpus_error:  # (a setting the driver accepted that a node cannot use: the node's fault)
+            return BuildError(f"{self.message} (in a worker on {self.node})")
         if self.filename and workspace is not None:
             for folder, name in ((workspace.out, "output"), (workspace.raw, "raw")):
                 if isinstance(folder, Path) and _inside(self.filename, folder):
@@ -438,7 +436,8 @@ def _node_problems(expected: Mapping[str, str], report: Mapping[str, Any]) -> li
         theirs = ", ".join(f"{name} {found.get(name, '?')}" for name in expected)
         mine = ", ".join(f"{name} {version}" for name, version in expected.items())
         return [(f"runs {theirs} where the driver runs {mine}", _INSTALL_FIX)]
-    return [(problem, _MOUNT_FIX) for problem in report.get("problems", [])]
+    problems = [problem.split("; fix: ", 1) for problem in report.get("problems", [])]  # (some bring their fix)
+    return [(parts[0], parts[1] if len(parts) > 1 else _MOUNT_FIX) for parts in problems]
 
 
 def _make_probe() -> Callable[..., dict[str, Any]]:
@@ -502,8 +501,8 @@ def check_workspace(raw: str, raw_is_url: bool, raw_files: Sequence[str], scratc
                 filesystem, _ = folder.filesystem()
                 if not filesystem.exists(folder.path(name)):
                     problems.append(f"cannot see the raw file {folder.display(name)}")
-            except (CorpusError, OSError) as error:
-                problems.append(f"cannot read the raw folder {raw}: {error}")
+            except Exception as error:  # a missing fsspec package, credentials, the network: the storage's own
+                problems.append(f"cannot read the raw folder {raw}: {type(error).__name__}: {error}{_URL_FIX}")
                 break
             continue
         path = Path(raw) / name
