@@ -41,6 +41,7 @@ from vn_security_corpus.engine import (
     _node_problems,
     check_workspace,
     cluster_address,
+    engine_for,
     versions,
 )
 from vn_security_corpus.errors import ConfigError
@@ -458,6 +459,8 @@ def test_ray_addresses_the_engine_takes(monkeypatch: pytest.MonkeyPatch) -> None
         cluster_address("head")
     with pytest.raises(ConfigError, match="the Ray timeout must be more than 0 seconds"):
         RayEngine(timeout=0)
+    with pytest.raises(ConfigError, match="--ray-timeout needs --engine ray"):
+        engine_for("local", timeout=5)
     assert DEFAULT_RAY_TIMEOUT == 60
 
 
