@@ -271,8 +271,10 @@ class RayEngine:
         try:
             if workspace is not None:
                 self._check_nodes(workspace)
-        except BaseException:
+        except BaseException as error:
             self.__exit__()
+            if isinstance(error, Exception) and not isinstance(error, CorpusError):
+                raise _ray_error(error) from None
             raise
 
     def __enter__(self) -> RayEngine:
@@ -369,6 +371,8 @@ class RayEngine:
         marker.write_text(token, encoding="ascii")
         try:
             nodes = [n for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get("CPU", 0) > 0]
+            if not nodes:
+                return  # (no node can work yet: the map waits for one, or stops after the timeout)
             probe = ray.remote(_make_probe())
             raw = workspace.raw.url if isinstance(workspace.raw, RemoteFolder) else str(workspace.raw)
             pending = {
