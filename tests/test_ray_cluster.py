@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shlex
 import shutil
@@ -53,10 +54,10 @@ SHARD_ROWS = 60  # several shards per split
 CHUNK_FILES = 15  # many chunks: both nodes get work
 ARTICLES = 180
 VENV_BIN = Path(sys.executable).parent
-# A driver: the command line, with small chunks (and, on request, without the nodes' check before the
-# work and its tasks on the second node, to exercise the driver's own check of the files a worker could
-# not read; or attached to the second node's raylet); it prints which nodes read chunks and which
-# actors the build left.
+# A driver: the command line, with small chunks (and, on request: slower chunks; without the nodes' check
+# before the work and its tasks on the second node, to exercise the driver's own check of the files a
+# worker could not read; claiming another pyarrow; attached to the second node's raylet); it prints which
+# nodes read chunks and which actors the build left.
 DRIVER = """
 import json, os, sys
 import vn_security_corpus.engine as engine
@@ -77,6 +78,16 @@ def seen(results, *args):
     nodes.update(result.node for result in results)
     return check(results, *args)
 pipeline._check_unread_inputs = seen
+if os.environ.get("VNSC_TEST_SLOW_CHUNKS"):  # chunks as slow as real ones (this function goes by value)
+    import time
+    read_chunk, delay = pipeline.process_chunk, float(os.environ["VNSC_TEST_SLOW_CHUNKS"])
+    def slow_chunk(chunk):
+        time.sleep(delay)
+        return read_chunk(chunk)
+    pipeline.process_chunk = slow_chunk
+if os.environ.get("VNSC_TEST_DRIVER_PYARROW"):  # the driver says it runs another pyarrow than the nodes
+    found = engine.versions
+    engine.versions = lambda: found() | {"pyarrow": os.environ["VNSC_TEST_DRIVER_PYARROW"]}
 if os.environ.get("VNSC_TEST_DRIVER_NODE"):  # attach to that node's raylet (Ray prefers the head's)
     import ray
     connect = ray.init
@@ -270,11 +281,17 @@ class Cluster:
             self.start_second_node()
 
     def drive(
-        self, *args: str, no_node_check: bool = False, list_actors: bool = False, driver_node: str = "head"
+        self,
+        *args: str,
+        no_node_check: bool = False,
+        list_actors: bool = False,
+        driver_node: str = "head",
+        driver_env: dict[str, str] | None = None,
     ) -> subprocess.Popen[str]:
         """Start a build on the cluster (the command line, through :data:`DRIVER`), its driver on the
         head's raylet or on ``driver_node``'s."""
         env = self.env() | {"VNSC_TEST_CHUNK_FILES": str(CHUNK_FILES), "VNSC_TEST_ADDRESS": self.address}
+        env |= driver_env or {}
         if driver_node != "head":
             env["VNSC_TEST_DRIVER_NODE"] = str(self.root / driver_node)
         if no_node_check:
@@ -378,6 +395,28 @@ def test_a_node_that_cannot_see_a_folder_fails_the_build(cluster: Cluster, corpu
 
 
 @pytest.mark.ray_cluster
+def test_nodes_that_run_other_versions_than_the_driver_stop_the_build(cluster: Cluster, tmp_path: Path) -> None:
+    process = cluster.drive(
+        "--raw", str(REPO / "raw"), "--out", str(tmp_path / "out"), "--version", "1.0.0",
+        driver_env={"VNSC_TEST_DRIVER_PYARROW": "17.0.0"},
+    )  # fmt: skip
+    err, _ = finish(process)
+    assert process.returncode == 1
+    mine = versions()
+    assert re.fullmatch(
+        r"vn-security-corpus: error: node 127\.0\.0\.1 \(.+, Ray node [0-9a-f]{8}\) runs "
+        + re.escape(
+            f"Python {mine['Python']}, pyarrow {mine['pyarrow']}, vn-security-corpus {mine['vn-security-corpus']} "
+            f"where the driver runs Python {mine['Python']}, pyarrow 17.0.0, vn-security-corpus "
+            f"{mine['vn-security-corpus']} (and 1 more problem on this or other nodes): the build stopped before "
+            "any work; fix: install the same versions on every node (and run the driver with them)"
+        ),
+        err,
+    ), err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.ray_cluster
 def test_killing_the_second_node_during_builds(
     cluster: Cluster, corpus: Path, local_release: Path, tmp_path: Path
 ) -> None:
@@ -385,10 +424,10 @@ def test_killing_the_second_node_during_builds(
     bytes (Ray runs the lost tasks again); the one whose driver is on the dead node stops in one line."""
     cluster.ensure_second_node()
     raylet = cluster.raylet("node2")
-    survivor = cluster.drive("--raw", str(corpus), "--out", str(tmp_path / "head"), "--version", "1.0.0")
-    orphan = cluster.drive(
-        "--raw", str(corpus), "--out", str(tmp_path / "node2"), "--version", "1.0.0", driver_node="node2"
-    )
+    slow = {"VNSC_TEST_SLOW_CHUNKS": "0.4"}  # the kill must come while both builds work
+    options = ["--raw", str(corpus), "--version", "1.0.0"]
+    survivor = cluster.drive(*options, "--out", str(tmp_path / "head"), driver_env=slow)
+    orphan = cluster.drive(*options, "--out", str(tmp_path / "node2"), driver_node="node2", driver_env=slow)
     deadline = time.monotonic() + 60
     for name, process in (("head", survivor), ("node2", orphan)):  # both have work under way
         while not list((tmp_path / name).glob(".*.partial/.spill/*.parquet")):
