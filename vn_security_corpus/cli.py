@@ -283,7 +283,14 @@ def _parser() -> argparse.ArgumentParser:
         "--ray-address",
         default=None,
         metavar="ADDR",
-        help="the Ray cluster to use with --engine ray (ray://head:10001); default: a local Ray instance",
+        help="the Ray cluster to use with --engine ray, HOST:PORT or auto; default: RAY_ADDRESS, else a local one",
+    )
+    build_.add_argument(
+        "--ray-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="with --engine ray: how long the cluster may take to answer, or go without progress; default: 60",
     )
     build_.add_argument("--no-progress", action="store_true", help="no progress bars (default: shown on a terminal)")
     build_.add_argument(
@@ -580,6 +587,7 @@ def _build(args: argparse.Namespace) -> int:
         "jobs": args.jobs,
         "engine": args.engine,
         "ray_address": args.ray_address,
+        "ray_timeout": args.ray_timeout,
         "progress": False if args.no_progress else None,
         "allow_invalid": args.allow_invalid,
         "force": args.force,

@@ -37,8 +37,8 @@ from .clusters import (
     signature_columns,
 )
 from .dedup import Duplicate
-from .engine import Engine, engine_for
-from .errors import ConfigError, InvalidInputError, Problem
+from .engine import Engine, Workspace, current_node, engine_for
+from .errors import BuildError, ConfigError, InvalidInputError, Problem
 from .formats import Rejected
 from .neardup import THRESHOLD, NearDuplicate
 from .normalise import CANONICAL_STYLE
@@ -60,11 +60,14 @@ from .shards import (
 from .sources import (
     DEFAULT_MAX_FILE_BYTES,
     RawFile,
+    Refusal,
     RemoteFolder,
     find_raw_files,
     is_url,
     printable,
     raw_location,
+    read_content,
+    unprintable,
 )
 from .split import DEFAULT_SPLITS, assign_split, check_splits
 from .text import ToneStyle, check_tone_style
@@ -140,6 +143,7 @@ class ChunkResult:
     ids: dict[str, pa.Array]  # in the order of the spill file's rows: sorted
     rejected: list[Rejected]
     inputs: pa.Table  # file, sha256 (null: not read)
+    node: str = ""  # where the chunk was read (messages name it)
 
     @property
     def records(self) -> int:
@@ -189,7 +193,9 @@ def process_chunk(chunk: Chunk) -> ChunkResult:
     files = _inputs_table(list(inputs), list(inputs.values()))
     del records, by_split
     release_memory()
-    return ChunkResult(len(chunk.files), {split: chunk.spill(split) for split in ids}, ids, rejected, files)
+    return ChunkResult(
+        len(chunk.files), {split: chunk.spill(split) for split in ids}, ids, rejected, files, current_node()
+    )
 
 
 def _inputs_table(files: list[str], sha256: list[str | None]) -> pa.Table:
@@ -295,6 +301,7 @@ def build(
     jobs: int | None = None,
     engine: str = "local",
     ray_address: str | None = None,
+    ray_timeout: float | None = None,
     progress: bool | None = None,
     near_duplicates: NearDuplicates = "keep",
     near_duplicate_threshold: float = THRESHOLD,
@@ -324,7 +331,11 @@ def build(
     file per split; then each shard gathers its id range from its split's files.
     Memory stays bounded by the chunk and shard sizes, and the release is
     byte-identical whatever ``jobs`` or ``engine`` (``local``, or ``ray`` with an
-    optional ``ray_address``). ``progress`` shows progress bars (default: on a terminal).
+    optional ``ray_address``, default ``RAY_ADDRESS`` or a local Ray instance, and
+    ``ray_timeout`` seconds for the cluster to answer and to make progress, default 60).
+    A file the driver lists but a worker cannot read while the driver can is the worker
+    node's fault, never bad input: the build fails (BuildError) naming the file and the node.
+    ``progress`` shows progress bars (default: on a terminal).
 
     Between the two stages, near-duplicates (exact Jaccard of 5-syllable shingles at or
     above ``near_duplicate_threshold``) are clustered and every member of a cluster gets the
@@ -345,6 +356,9 @@ def build(
     raw = raw_location(raw_dir)
     if isinstance(raw, Path) and not raw.is_dir():
         raise ConfigError(f"{raw_dir}: the raw folder does not exist or is not a folder")
+    out = Path(out_dir)
+    if engine == "ray":  # Ray's workers run in other folders, on other machines: they need absolute paths
+        raw, out = raw.absolute() if isinstance(raw, Path) else raw, out.absolute()
     if is_url(out_dir):
         raise ConfigError(
             f"{out_dir}: releases are written to a folder (a local path or a mounted file system), "
@@ -362,16 +376,21 @@ def build(
         raise ConfigError(
             f"{raw_dir}: the raw folder holds no files to read; put raw articles (.txt, .json, .jsonl) in it"
         )
-    with staging_area(Path(out_dir), version) as staging:
+    with staging_area(out, version) as staging:
         spill_dir = staging / ".spill"
         spill_dir.mkdir()
         chunks = chunk_files(files, options, spill_dir)
         if engine == "local" and len(chunks) == 1:
             jobs = 1  # one chunk of work: starting worker processes would cost more than the work
-        with engine_for(engine, jobs, ray_address) as workers:  # the workers end with the two stages
+        # (every node of a cluster checks first that it sees these folders)
+        workspace = Workspace(
+            raw, tuple(files[i].name for i in sorted({0, len(files) // 2, len(files) - 1})), out, spill_dir
+        )
+        with engine_for(engine, jobs, ray_address, timeout=ray_timeout, workspace=workspace) as workers:
             results = list(_map_chunks(workers, chunks, sum(len(chunk.files) for chunk in chunks), progress))
             unread = _unread_files(chunks, results)
             del chunks, files  # the file list grows with the corpus: only the results are needed now
+            _check_unread_inputs(results, raw, max_file_bytes)
             rejected = sorted(
                 [*(r for result in results for r in result.rejected), *unread], key=lambda r: (r.file, r.line or 0)
             )
@@ -467,6 +486,26 @@ def _problems(rejected: Sequence[Rejected], records: int, raw_dir: object) -> li
             )
         )
     return problems
+
+
+def _check_unread_inputs(results: Sequence[ChunkResult], raw: Path | RemoteFolder, max_file_bytes: int) -> None:
+    """A file that a worker could not read (rejected unread) but the driver reads is no bad input: the
+    worker's node does not see the raw folder as the driver does. Raise a BuildError naming the file
+    and the node, so that no build (not even with ``allow_invalid``) loses good inputs to a node."""
+    for result in results:
+        for rejected in result.rejected:
+            if rejected.sha256 is not None:  # the worker read the file: its verdict is about the content
+                continue
+            here = next(read_content(RawFile(raw, unprintable(rejected.file)), max_bytes=max_file_bytes), None)
+            if here is None or isinstance(here, Refusal):
+                continue  # the driver cannot read it either: the file's own fault, rejected
+            reason = rejected.problems[0].message if rejected.problems else "unreadable"
+            raise BuildError(
+                f"{RawFile(raw, rejected.file).display}: a worker on {result.node} could not read this file "
+                f"({reason}), which this machine reads: that node does not see the raw folder as the driver does, "
+                "so the build stopped and nothing was published; fix: mount the raw folder at the same path on every "
+                "node (or give it as a URL every node reads)"
+            )
 
 
 def _map_chunks(workers: Engine, chunks: Sequence[Chunk], files: int, progress: bool | None) -> Iterator[ChunkResult]:
