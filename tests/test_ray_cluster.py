@@ -506,7 +506,9 @@ def test_ray_addresses_the_engine_takes(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_worker_failures_become_the_librarys_errors_naming_the_node(tmp_path: Path) -> None:
-    workspace = Workspace(tmp_path / "raw", ("a.txt",), tmp_path / "out", tmp_path / "out" / ".1.0.0.x.partial" / ".s")
+    workspace = Workspace(
+        tmp_path / "raw", (("a.txt", 1),), tmp_path / "out", tmp_path / "out" / ".1.0.0.x.partial" / ".s"
+    )
     missing = FileNotFoundError(2, "No such file or directory", str(workspace.scratch / "000001-train.parquet"))
     failure = WorkerFailure.of(missing)
     error = failure.error(workspace)
@@ -530,12 +532,12 @@ def test_a_node_reports_other_versions_and_folders_it_cannot_see(tmp_path: Path)
     scratch.mkdir()
     (scratch / ".workers-check").write_text("token", encoding="ascii")
     (tmp_path / "a.txt").write_text("x", encoding="utf-8")
-    assert probe(expected, str(tmp_path), False, ["a.txt"], str(scratch), "token") == {
+    assert probe(expected, str(tmp_path), False, [("a.txt", 1)], str(scratch), "token") == {
         "versions": expected,
         "problems": [],
     }
     older = expected | {"pyarrow": "17.0.0"}
-    report = probe(older, str(tmp_path), False, ["a.txt"], str(scratch), "token")
+    report = probe(older, str(tmp_path), False, [("a.txt", 1)], str(scratch), "token")
     [(problem, fix)] = _node_problems(older, report)
     assert problem == (
         f"runs Python {expected['Python']}, pyarrow {expected['pyarrow']}, vn-security-corpus "
@@ -543,11 +545,15 @@ def test_a_node_reports_other_versions_and_folders_it_cannot_see(tmp_path: Path)
         f"vn-security-corpus {expected['vn-security-corpus']}"
     )
     assert fix.startswith("install the same versions on every node")
-    assert check_workspace(str(tmp_path), False, ["b.txt"], str(scratch), "other") == [
+    assert check_workspace(str(tmp_path), False, [("b.txt", 1)], str(scratch), "other") == [
         f"sees another folder at {scratch} than the driver's (not shared storage)",
         f"cannot see the raw file {tmp_path / 'b.txt'}: No such file or directory (the raw folder {tmp_path})",
     ]
-    [url] = check_workspace("nosuch://bucket/raw", True, ["b.txt"], str(scratch), "token")
+    assert check_workspace(str(tmp_path), False, [("a.txt", 2)], str(scratch), "token") == [
+        f"sees another raw file at {tmp_path / 'a.txt'} than the driver (1 bytes where the driver listed 2): not the "
+        "same storage"
+    ]
+    [url] = check_workspace("nosuch://bucket/raw", True, [("b.txt", 1)], str(scratch), "token")
     [(problem, fix)] = _node_problems(expected, {"versions": expected, "problems": [url]})
     assert problem.startswith("cannot read the raw folder nosuch://bucket/raw: ConfigError: nosuch://bucket/raw: ")
     assert fix == "install the storage's fsspec package and its credentials on every node"

@@ -77,11 +77,11 @@ class Engine(Protocol):
 @dataclass(frozen=True)
 class Workspace:
     """The folders a build's workers use, which every node must see as the driver does: the raw
-    folder (``raw_files``: a few of the files the driver listed in it) and the output folder
-    ``out``, in which ``scratch`` is a folder of the build's own where workers write."""
+    folder (``raw_files``: a few of the files the driver listed in it, with their sizes) and the
+    output folder ``out``, in which ``scratch`` is a folder of the build's own where workers write."""
 
     raw: Path | RemoteFolder
-    raw_files: tuple[str, ...]
+    raw_files: tuple[tuple[str, int], ...]
     out: Path
     scratch: Path
 
@@ -460,7 +460,7 @@ def _make_probe() -> Callable[..., dict[str, Any]]:
     by value: it runs, and reports, on a node that lacks this library or runs another version."""
 
     def probe(
-        expected: dict[str, str], raw: str, raw_is_url: bool, raw_files: list[str], scratch: str, token: str
+        expected: dict[str, str], raw: str, raw_is_url: bool, raw_files: list[Any], scratch: str, token: str
     ) -> dict[str, Any]:
         import platform
 
@@ -486,13 +486,16 @@ def _make_probe() -> Callable[..., dict[str, Any]]:
     return probe
 
 
-def check_workspace(raw: str, raw_is_url: bool, raw_files: Sequence[str], scratch: str, token: str) -> list[str]:
-    """What this machine cannot do of what a build's worker does: read the raw files named
-    (of the local folder or URL ``raw``), read the driver's check file holding ``token`` in the
-    ``scratch`` folder (the same storage as the driver's, not a folder of the same name), write there.
+def check_workspace(
+    raw: str, raw_is_url: bool, raw_files: Sequence[Sequence[Any]], scratch: str, token: str
+) -> list[str]:
+    """What this machine cannot do of what a build's worker does: see the raw files named, with the
+    size the driver listed (``raw_files``: name and size pairs, of the local folder or URL ``raw``),
+    read the driver's check file holding ``token`` in the ``scratch`` folder (the same storage as
+    the driver's, not a folder of the same name), write there.
 
     >>> import tempfile; folder = Path(tempfile.mkdtemp()); _ = (folder / _CHECK_FILE).write_text("t")
-    >>> check_workspace(str(folder), False, ["a.txt"], str(folder), "t")
+    >>> check_workspace(str(folder), False, [("a.txt", 9)], str(folder), "t")
     ['cannot see the raw file .../a.txt: No such file or directory (the raw folder ...)']
     """
     problems = []
@@ -509,23 +512,33 @@ def check_workspace(raw: str, raw_is_url: bool, raw_files: Sequence[str], scratc
             probe.unlink()
         except OSError as error:
             problems.append(f"cannot write the output folder's staging folder {scratch}: {error.strerror or error}")
-    for name in raw_files:
+    for name, listed in raw_files:
         if raw_is_url:
+            folder = RemoteFolder(raw)
+            where = folder.display(name)
             try:
-                folder = RemoteFolder(raw)
                 filesystem, _ = folder.filesystem()
-                if not filesystem.exists(folder.path(name)):
-                    problems.append(f"cannot see the raw file {folder.display(name)}")
+                size = int(filesystem.info(folder.path(name)).get("size") or 0)
+            except FileNotFoundError:
+                problems.append(f"cannot see the raw file {where}")
+                break
             except Exception as error:  # a missing fsspec package, credentials, the network: the storage's own
                 problems.append(f"cannot read the raw folder {raw}: {type(error).__name__}: {error}{_URL_FIX}")
                 break
-            continue
-        path = Path(raw) / name
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-            os.close(fd)
-        except OSError as error:
-            problems.append(f"cannot see the raw file {path}: {error.strerror or error} (the raw folder {raw})")
+        else:
+            path = Path(raw) / name
+            where = str(path)
+            try:
+                size = path.lstat().st_size  # (as the driver listed it: a link's own size)
+                os.close(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)))
+            except OSError as error:
+                problems.append(f"cannot see the raw file {path}: {error.strerror or error} (the raw folder {raw})")
+                break
+        if listed and size != listed:
+            problems.append(
+                f"sees another raw file at {where} than the driver ({size:,} bytes where the driver listed "
+                f"{listed:,}): not the same storage"
+            )
             break
     return problems
 

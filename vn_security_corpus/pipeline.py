@@ -384,7 +384,10 @@ def build(
             jobs = 1  # one chunk of work: starting worker processes would cost more than the work
         # (every node of a cluster checks first that it sees these folders)
         workspace = Workspace(
-            raw, tuple(files[i].name for i in sorted({0, len(files) // 2, len(files) - 1})), out, spill_dir
+            raw,
+            tuple((files[i].name, files[i].size) for i in sorted({0, len(files) // 2, len(files) - 1})),
+            out,
+            spill_dir,
         )
         with engine_for(engine, jobs, ray_address, timeout=ray_timeout, workspace=workspace) as workers:
             results = list(_map_chunks(workers, chunks, sum(len(chunk.files) for chunk in chunks), progress))
