@@ -79,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()  # a reader that went away shows here, not as a warning at exit
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
+        # An object the interrupt caught half-built (a progress bar, with tqdm before 4.70) can fail
+        # in its finaliser when collected: noise after the one line that says what happened.
+        sys.unraisablehook = lambda _: None
         return INTERRUPTED
     except BrokenPipeError:
         _detach_stdout()
