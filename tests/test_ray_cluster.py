@@ -536,12 +536,12 @@ def test_a_node_reports_other_versions_and_folders_it_cannot_see(tmp_path: Path)
         "versions": expected,
         "problems": [],
     }
-    older = expected | {"pyarrow": "17.0.0"}
+    older = expected | {"pyarrow": "0.0.1"}  # (a version no environment here has, the floor's included)
     report = probe(older, str(tmp_path), False, [("a.txt", 1)], str(scratch), "token")
     [(problem, fix)] = _node_problems(older, report)
     assert problem == (
         f"runs Python {expected['Python']}, pyarrow {expected['pyarrow']}, vn-security-corpus "
-        f"{expected['vn-security-corpus']} where the driver runs Python {expected['Python']}, pyarrow 17.0.0, "
+        f"{expected['vn-security-corpus']} where the driver runs Python {expected['Python']}, pyarrow 0.0.1, "
         f"vn-security-corpus {expected['vn-security-corpus']}"
     )
     assert fix.startswith("install the same versions on every node")
