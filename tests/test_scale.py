@@ -97,6 +97,7 @@ def test_shards_gather_the_same_records_however_chunks_cut_the_spill_files(
     assert sum(one.splits.values()) == one.published == small.published
 
 
+@pytest.mark.ray_cluster  # (a local Ray instance: run with the cluster tests, beside the suite)
 def test_ray_engine_gives_the_same_bytes(
     corpus: Path, zipped_corpus: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
