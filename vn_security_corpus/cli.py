@@ -481,38 +481,42 @@ def _out_folder(text: str) -> str:
     if is_url(text):
         return text  # refused by the build, which says why
     path = _path(text, what)
-    if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder; give {what}")
-    if (path / MANIFEST).is_file():
-        raise argparse.ArgumentTypeError(
-            f"{text} is a release, not the folder that holds releases; give its parent, --out {path.parent}"
-        )
+    if path.exists():
+        _folder(text, what)
+    _not_a_release(text, path, "--out")
     return text
 
 
 def _releases_root(text: str) -> Path:
     what = "the folder that holds the releases (what build --out wrote to)"
+    path = _folder(text, what)
+    _not_a_release(text, path, "--root")
+    return path
+
+
+def _folder(text: str, what: str) -> Path:
+    """The folder named by argument ``text``; a usage error saying to give ``what`` if it is not one."""
     path = _path(text, what)
     if not path.exists():
         raise argparse.ArgumentTypeError(f"{text}: no such folder; give {what}")
     if not path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a file, not a folder; give {what}")
+    return path
+
+
+def _not_a_release(text: str, path: Path, option: str) -> None:
+    """A usage error when ``path``, given where a folder of releases belongs, is a release itself."""
     if (path / MANIFEST).is_file():
         raise argparse.ArgumentTypeError(
-            f"{text} is a release, not the folder that holds releases; give its parent, --root {path.parent}"
+            f"{text} is a release, not the folder that holds releases; give its parent, {option} {path.parent}"
         )
-    return path
 
 
 def _release_folder(text: str) -> Path:
     from .release import DATA_DIR, versions
 
     what = "a release folder, ROOT/X.Y.Z (e.g. build/releases/1.2.0)"
-    path = _path(text, what)
-    if not path.exists():
-        raise argparse.ArgumentTypeError(f"{text}: no such folder; give {what}")
-    if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder; give {what}")
+    path = _folder(text, what)
     if not (path / MANIFEST).exists():
         held = versions(path)
         if held:
