@@ -4,12 +4,16 @@ reported in the manifest and the card. Detection itself is tested on the cases o
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import vn_security_corpus as vnsc
 from vn_security_corpus.cli import main
+from vn_security_corpus.pii import PATTERNS, find_personal_data
 
 from .conftest import RAW_FILES
 
@@ -79,3 +83,34 @@ def test_mask_pii_leaves_no_identifier_in_any_text_field_and_the_card_counts_the
     assert all(f"| `{kind}` | {len(RAW_FILES)} |" in card for kind in PLANTED)
     assert json.loads((tmp_path / "masked" / "1.0.0" / "manifest.json").read_text())["settings"]["mask_pii"] is True
     assert "keeps them as published" in (tmp_path / "kept" / "1.0.0" / "README.md").read_text(encoding="utf-8")
+
+
+# The reference: one scan of the alternation of every kind's pattern (each kind a named group).
+_REFERENCE = re.compile(
+    "|".join(
+        f"(?P<{kind}>{'|'.join((patterns,) if isinstance(patterns, str) else patterns)})".replace(
+            "?P<value>", f"?P<{kind}_value>"
+        )
+        for kind, (patterns, _) in PATTERNS.items()
+    )
+)
+# What identifiers are made of, and what sits next to them in crime news.
+_PIECES = ["0", "+84", "0084", "9", "12", "345", " ", ".", "-", "/", ",", "A", "F1", "(", "SN ", "sinh năm ",
+           "19", "20", "CCCD số ", "CMND ", "căn cước ", "số tài khoản ", "STK: ", "@", "congan", ".vn", "x",
+           "Lê Văn ", "\n", "đ"]  # fmt: skip
+
+
+def _reference(text: str) -> list[tuple[str, tuple[int, int]]]:
+    return [(str(match.lastgroup), match.span()) for match in _REFERENCE.finditer(text)]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_identifiers_are_found_as_one_scan_of_the_alternation_finds_them(text: str) -> None:
+    assert [(kind, match.span()) for kind, match in find_personal_data(text)] == _reference(text)
+
+
+def test_the_planted_and_generated_sentences_read_as_the_alternation_reads_them() -> None:
+    texts = [*PLANTED.values(), " ".join(PLANTED.values()), *(path.read_text(encoding="utf-8") for path in RAW_FILES)]
+    for text in texts:
+        assert [(kind, match.span()) for kind, match in find_personal_data(text)] == _reference(text)
