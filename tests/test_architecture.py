@@ -13,7 +13,7 @@ from .conftest import REPO
 PACKAGE = REPO / "vn_security_corpus"
 # Each module may import only modules of earlier layers (at module level or inside functions).
 LAYERS = [
-    {"_version", "errors", "package_data", "repairs"},
+    {"_version", "errors", "package_data", "repairs", "timings"},
     {"text", "pii"},
     {"decode", "metadata"},
     {"schema", "language"},

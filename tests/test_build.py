@@ -151,3 +151,18 @@ def test_interrupted_publish_leaves_no_release(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(KeyboardInterrupt):
         build(RAW_DIR, tmp_path, "1.0.0")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_build_reports_the_cpu_time_of_each_stage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from vn_security_corpus.cli import main
+    from vn_security_corpus.timings import STAGES
+
+    out = tmp_path / "out"
+    assert main(["build", "--raw", str(RAW_DIR), "--out", str(out), "--release-version", "1.0.0", "--no-progress",
+                 "--json"]) == 0  # fmt: skip
+    seconds = json.loads(capsys.readouterr().out)["cpu_seconds"]
+    assert list(seconds) == list(STAGES)  # every stage ran, reported in the order of the flow
+    assert all(value >= 0 for value in seconds.values()) and sum(seconds.values()) > 0
+    assert main(["build", "--raw", str(RAW_DIR), "--out", str(out), "--release-version", "1.0.0", "--no-progress",
+                 "--timings"]) == 0  # fmt: skip
+    assert "CPU time per input by stage (µs): read " in capsys.readouterr().err

@@ -303,6 +303,11 @@ def _parser() -> argparse.ArgumentParser:
         help="also list each exact duplicate left out, and let Ray's own messages through",
     )
     build_.add_argument("--json", action="store_true", help="print the summary as JSON, with every duplicate")
+    build_.add_argument(
+        "--timings",
+        action="store_true",
+        help="also print the CPU time per input that each stage took (summed over the workers)",
+    )
     # near-duplicates: clusters in one split, splits kept from the previous release
     build_.add_argument(
         "--near-duplicates",
@@ -631,6 +636,10 @@ def _build(args: argparse.Namespace) -> int:
             where = RawFile(args.raw, duplicate.file).display
             print(safe_display(f"{where}:{duplicate.line}: exact duplicate of {duplicate.id}"), file=sys.stderr)
     _print_conflicts(report)
+    if args.timings:
+        per_input = {stage: seconds / max(report.inputs, 1) * 1e6 for stage, seconds in report.cpu_seconds.items()}
+        stages = ", ".join(f"{stage} {micro:,.0f}" for stage, micro in per_input.items())
+        print(f"CPU time per input by stage (µs): {stages}; total {sum(per_input.values()):,.0f}", file=sys.stderr)
     splits = ", ".join(f"{name} {rows}" for name, rows in report.splits.items())
     path = safe_display(report.path)
     if not report.written:
@@ -699,6 +708,7 @@ def _report_json(report: BuildReport) -> dict[str, Any]:
         "duplicates": [item.to_dict() for item in report.duplicates],
         "near_duplicates": [item.to_dict() for item in report.near_duplicates],
         "clusters": report.clusters,
+        "cpu_seconds": report.cpu_seconds,
     }
 
 

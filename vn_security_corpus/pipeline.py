@@ -71,6 +71,7 @@ from .sources import (
 )
 from .split import DEFAULT_SPLITS, assign_split, check_splits
 from .text import ToneStyle, check_tone_style
+from .timings import StageClock, total_seconds
 
 # A worker's chunk of raw files: big enough to keep workers busy, small enough to stay in memory.
 CHUNK_BYTES = 8 * 1024 * 1024
@@ -85,7 +86,9 @@ class BuildReport:
     holds. ``written`` is False when the version was already published by the same
     build (nothing to do); ``replaced`` is True when ``force`` rewrote it. ``clusters`` is
     the manifest's report of the near-duplicate clusters; ``conflicts`` lists the articles
-    that bridge clusters a previous release published in different splits.
+    that bridge clusters a previous release published in different splits. ``cpu_seconds`` is
+    the CPU time the build spent in each stage (:data:`~vn_security_corpus.timings.STAGES`),
+    summed over its workers (``cluster``: the driver's share of the near-duplicate step).
     """
 
     version: str
@@ -100,6 +103,7 @@ class BuildReport:
     replaced: bool = False
     near_duplicates: list[NearDuplicate] = field(default_factory=list)
     clusters: dict[str, Any] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def conflicts(self) -> list[dict[str, Any]]:
@@ -144,6 +148,7 @@ class ChunkResult:
     rejected: list[Rejected]
     inputs: pa.Table  # file, sha256 (null: not read)
     node: str = ""  # where the chunk was read (messages name it)
+    seconds: dict[str, float] = field(default_factory=dict)  # CPU time by stage (timings.STAGES)
 
     @property
     def records(self) -> int:
@@ -158,6 +163,7 @@ def process_chunk(chunk: Chunk) -> ChunkResult:
     records: list[dict[str, Any]] = []
     rejected: list[Rejected] = []
     inputs: dict[str, str | None] = {}
+    clock = StageClock()
     with _without_cycle_collection():
         results = process_files(
             chunk.files,
@@ -165,6 +171,7 @@ def process_chunk(chunk: Chunk) -> ChunkResult:
             mask_pii=options.mask_pii,
             max_file_bytes=options.max_file_bytes,
             other_languages=options.other_languages,
+            clock=clock,
         )
         for result in results:
             if isinstance(result, Rejected):
@@ -177,25 +184,28 @@ def process_chunk(chunk: Chunk) -> ChunkResult:
         for record in records:
             by_split.setdefault(assign_split(record["id"], options.splits), []).append(record)
         ids = {}
+        clock.restart()
         for split, split_records in by_split.items():
             split_records.sort(key=lambda record: str(record["id"]))  # the spill file's order
             table = spill_table(split_records)
+            clock.lap("spill")
             near = signature_columns(  # for the near-duplicate step
                 [record["title"] for record in split_records],
                 [record["text"] for record in split_records],
                 options.tone_style,
             )
+            clock.lap("sign")
             for name, column in near.items():
                 table = table.append_column(name, column)
             write_spill(table, chunk.spill(split))
             ids[split] = table.column("id").combine_chunks()
             del table
+            clock.lap("spill")
     files = _inputs_table(list(inputs), list(inputs.values()))
     del records, by_split
     release_memory()
-    return ChunkResult(
-        len(chunk.files), {split: chunk.spill(split) for split in ids}, ids, rejected, files, current_node()
-    )
+    spills = {split: chunk.spill(split) for split in ids}
+    return ChunkResult(len(chunk.files), spills, ids, rejected, files, current_node(), clock.seconds)
 
 
 def _inputs_table(files: list[str], sha256: list[str | None]) -> pa.Table:
@@ -229,11 +239,14 @@ class ShardTask:
     dropped: dict[str, tuple[str, float]] = field(default_factory=dict)
 
 
-def write_shard_task(task: ShardTask) -> Shard:
-    """Write one shard (the reduce stage of a build, run by the workers)."""
+def write_shard_task(task: ShardTask) -> tuple[Shard, float]:
+    """Write one shard (the reduce stage of a build, run by the workers); the shard, and the CPU
+    seconds it took."""
+    clock = StageClock()
     shard = write_shard(task.plan, task.spills, task.staging, task.clusters, task.dropped)
     release_memory()  # a worker keeps no more than its current task needs
-    return shard
+    clock.lap("write")
+    return shard, clock.seconds["write"]
 
 
 def chunk_files(files: Sequence[RawFile], options: BuildOptions, spill_dir: Path) -> list[Chunk]:
@@ -401,6 +414,7 @@ def build(
             if rejected and (not allow_invalid or not records):
                 raise InvalidInputError(_problems(rejected, records, raw_dir))
             spills = [SpillFile(r.spills[split], split, r.ids[split]) for r in results for split in sorted(r.spills)]
+            clock = StageClock()
             clustering = cluster_records(
                 spills,
                 list(options.splits),
@@ -410,7 +424,9 @@ def build(
                 previous=previous_release(Path(out_dir), version, previous),
             )
             tasks = _shard_tasks(spills, clustering, options, shard_rows, staging)
-            shards = list(_map_shards(workers, tasks, progress))
+            clock.lap("cluster")
+            shard_results = list(_map_shards(workers, tasks, progress))
+            shards = [shard for shard, _ in shard_results]
         shutil.rmtree(spill_dir)
         duplicates = sorted((d for shard in shards for d in shard.duplicates), key=lambda d: (d.file, d.line))
         near = sorted((d for shard in shards for d in shard.near_duplicates), key=lambda d: (d.file, d.line))
@@ -459,6 +475,9 @@ def build(
         replaced=outcome == "replaced",
         near_duplicates=near,
         clusters=clustering.report,
+        cpu_seconds=total_seconds(
+            [*(result.seconds for result in results), clock.seconds, {"write": sum(s for _, s in shard_results)}]
+        ),
     )
 
 
@@ -573,8 +592,8 @@ def _shard_tasks(
     return tasks
 
 
-def _map_shards(workers: Engine, tasks: Sequence[ShardTask], progress: bool | None) -> Iterator[Shard]:
-    """The shards as they are written, with a progress bar."""
+def _map_shards(workers: Engine, tasks: Sequence[ShardTask], progress: bool | None) -> Iterator[tuple[Shard, float]]:
+    """The shards as they are written (with the CPU seconds each took), with a progress bar."""
     with tqdm(total=len(tasks), unit="shard", desc="writing", disable=_quiet(progress), leave=False) as bar:
         for shard in workers.map(write_shard_task, tasks):
             bar.update()
