@@ -124,7 +124,8 @@ def process(
     clock: StageClock | None = None,
 ) -> dict[str, Any] | Rejected:
     """One input through validation, normalisation (in ``tone_style``, personal identifiers masked
-    when ``mask_pii``) and validation again (each stage's CPU time on ``clock``, when given).
+    when ``mask_pii``) and the check of what normalisation can break (:func:`is_publishable`;
+    each stage's CPU time on ``clock``, when given).
 
     Returns the article record, or the input rejected with every problem. An article in another
     language than Vietnamese is rejected, naming the language it looks like, unless
@@ -151,10 +152,24 @@ def process(
         message = f"the article is not in Vietnamese: it looks like {name} ({result['lang']})"
         fix = "remove it from the raw folder, or build with --other-languages publish to publish it with its language"
         return rejected([Problem(display, article.line_of(""), message, "/lang", fix)])
-    problems = schema.validate("article", result, display, lambda pointer: article.line_of(_raw_pointer(pointer)))
+    problems = []
+    if not is_publishable(result):  # the full check then says what is wrong, and where
+        problems = schema.validate("article", result, display, lambda pointer: article.line_of(_raw_pointer(pointer)))
     if clock:
         clock.lap("check")
     return rejected(problems) if problems else result
+
+
+def is_publishable(result: dict[str, Any]) -> bool:
+    """Whether the article record that normalisation made of a valid raw record satisfies
+    article.schema.json: what normalisation can break is a title or a text that cleaning
+    empties (of only invisible characters, spacing, markup); everything else holds by how the
+    record is made (tests/test_records.py holds this to the full schema).
+
+    >>> is_publishable({"title": "", "text": "Đoạn một."}), is_publishable({"title": "Tin", "text": "Đoạn một."})
+    (False, True)
+    """
+    return bool(result["title"]) and bool(result["text"])
 
 
 def _raw_pointer(pointer: str) -> str:
