@@ -304,23 +304,41 @@ def read_contents(
     True
     """
     remaining = iter(files)
-    while group := list(itertools.islice(remaining, max(ahead, 1))):
-        fetched = _start_reading(group, max_bytes)
-        for raw in group:
-            for content in read_content(raw, max_bytes=max_bytes, data=fetched.pop(raw, None)):
-                yield raw, content
+    folders: dict[Path, int | None] = {}  # local folders open (files are opened by name in them)
+    try:
+        while group := list(itertools.islice(remaining, max(ahead, 1))):
+            fetched = _start_reading(group, max_bytes, folders)
+            for raw in group:
+                folder = folders.get(raw.folder) if isinstance(raw.folder, Path) else None
+                for content in read_content(raw, max_bytes=max_bytes, data=fetched.pop(raw, None), folder_fd=folder):
+                    yield raw, content
+    finally:
+        for descriptor in folders.values():
+            if descriptor is not None:
+                os.close(descriptor)
 
 
-def _start_reading(files: Sequence[RawFile], max_bytes: int) -> dict[RawFile, bytes]:
-    """Start reading ``files``: local ones into the kernel's cache (best effort, links not followed),
-    remote ones fetched, all at once (up to 64 MiB); returns the remote files' bytes. A remote file
-    that is over ``max_bytes`` (refused unread), JSON Lines (streamed), beyond the 64 MiB, or that
-    fails to come is left to :func:`read_content`, which opens it and says why it cannot be read."""
+def _open_folder(folder: Path) -> int | None:
+    """A descriptor of local ``folder``, to open its files by name in it (None: it cannot be opened so)."""
+    try:
+        return os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except (OSError, AttributeError):  # (O_DIRECTORY is POSIX-only)
+        return None
+
+
+def _start_reading(files: Sequence[RawFile], max_bytes: int, folders: dict[Path, int | None]) -> dict[RawFile, bytes]:
+    """Start reading ``files``: local ones into the kernel's cache (best effort, links not followed;
+    each local folder opened once, into ``folders``), remote ones fetched, all at once (up to 64 MiB);
+    returns the remote files' bytes. A remote file that is over ``max_bytes`` (refused unread), JSON
+    Lines (streamed), beyond the 64 MiB, or that fails to come is left to :func:`read_content`, which
+    opens it and says why it cannot be read."""
     remote: dict[RemoteFolder, list[RawFile]] = {}
     budget = _FETCH_BYTES
     for raw in files:
-        if not isinstance(raw.folder, RemoteFolder):
-            _advise_reading(raw.path, raw.part.start if raw.part else 0)
+        if isinstance(raw.folder, Path):
+            if raw.folder not in folders:
+                folders[raw.folder] = _open_folder(raw.folder)
+            _advise_reading(raw, folders[raw.folder], raw.part.start if raw.part else 0)
         elif raw.size <= min(max_bytes, budget) and not raw.name.lower().endswith(".jsonl"):
             remote.setdefault(raw.folder, []).append(raw)
             budget -= raw.size
@@ -336,12 +354,13 @@ def _start_reading(files: Sequence[RawFile], max_bytes: int) -> dict[RawFile, by
     return fetched
 
 
-def _advise_reading(path: Path, offset: int = 0) -> None:
-    """Ask the kernel to start reading the local file at ``path`` from ``offset`` (without following a link)."""
+def _advise_reading(raw: RawFile, folder_fd: int | None, offset: int = 0) -> None:
+    """Ask the kernel to start reading local file ``raw`` from ``offset`` (without following a link),
+    opened by name in its folder's descriptor ``folder_fd`` when there is one."""
     if not hasattr(os, "posix_fadvise"):
         return
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        fd = _open_by_name(raw, folder_fd)
     except OSError:
         return
     with contextlib.suppress(OSError):  # a pipe, say: nothing to read ahead
@@ -350,10 +369,11 @@ def _advise_reading(path: Path, offset: int = 0) -> None:
 
 
 def read_content(
-    raw: RawFile, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES, data: bytes | None = None
+    raw: RawFile, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES, data: bytes | None = None, folder_fd: int | None = None
 ) -> Iterator[Content]:
     """The content of one raw file, as one item (a generator, so that a JSON Lines file stays open
-    while its lines are read); ``data``, the file's bytes if they were already fetched. Never raises
+    while its lines are read); ``data``, the file's bytes if they were already fetched; ``folder_fd``,
+    a descriptor of its local folder, open, to open it by name there. Never raises
     for a file that cannot or must not be read: that is a :class:`Refusal`, whatever the error of the
     storage (a corrupt archive member, a network error); a JSON Lines file that fails part-way raises
     :class:`ReadError` from its lines.
@@ -372,7 +392,7 @@ def read_content(
     elif isinstance(raw.folder, RemoteFolder):
         opened = _open_remote(raw, raw.folder)
     else:
-        opened = _open_raw(raw, raw.folder)
+        opened = _open_raw(raw, raw.folder, folder_fd)
     if isinstance(opened, Refusal):
         yield _of_part(opened, raw.part)
         return
@@ -425,17 +445,26 @@ _LOOP = Refusal(
 )
 
 
-def _open_raw(raw: RawFile, folder: Path) -> tuple[BinaryIO, int] | Refusal:
-    """File ``raw`` of local ``folder`` open for reading, and its size; or why it is refused: a file name
-    that is not UTF-8, a symbolic link out of the raw folder or in a loop, not a regular file, or unreadable.
-    A link is found by the open refusing to follow it, so a plain file costs one system call."""
-    path = raw.path
+def _open_by_name(raw: RawFile, folder_fd: int | None) -> int:
+    """A descriptor of local file ``raw`` (links not followed): opened by name in its folder when
+    ``folder_fd`` is a descriptor of the folder (no path to build and walk), else by its path."""
+    if folder_fd is not None:
+        return os.open(raw.name, _OPEN_FLAGS, dir_fd=folder_fd)
+    return os.open(raw.path, _OPEN_FLAGS)
+
+
+def _open_raw(raw: RawFile, folder: Path, folder_fd: int | None = None) -> tuple[BinaryIO, int] | Refusal:
+    """File ``raw`` of local ``folder`` (open as ``folder_fd``, when given) open for reading, and its size;
+    or why it is refused: a file name that is not UTF-8, a symbolic link out of the raw folder or in a loop,
+    not a regular file, or unreadable. A link is found by the open refusing to follow it, so a plain file
+    costs one system call."""
     if not _is_utf8(raw.name):
         return Refusal("the file name is not valid UTF-8", "rename the file")
     try:
         try:
-            fd = os.open(path, _OPEN_FLAGS)
+            fd = _open_by_name(raw, folder_fd)
         except OSError as error:
+            path = raw.path
             if error.errno != errno.ELOOP or not path.is_symlink():
                 raise
             try:
