@@ -63,10 +63,11 @@ def to_article(
         raw.get("byline") or "",
         *(raw["paragraphs"] if "paragraphs" in raw else raw["body"].splitlines()),
     ]
-    if any("\n" in part or "\r" in part for part in parts):
-        parts = [" ".join(part.splitlines()) for part in parts]
+    joined = "\n".join(parts)
+    if joined.count("\n") >= len(parts) or "\r" in joined:  # a line break inside a part
+        joined = "\n".join(" ".join(part.splitlines()) for part in parts)
         repairs.append(_JOINED)
-    cleaned, made = clean_text("\n".join(parts))  # one pass over the whole article
+    cleaned, made = clean_text(joined)  # one pass over the whole article
     add_entries(repairs, made)
     canonical = to_tone_style(cleaned, CANONICAL_STYLE)
     if canonical != cleaned:
@@ -78,8 +79,9 @@ def to_article(
     text = "\n\n".join(paragraphs)
     date, conflicts = article_date(raw.get("date"), paragraphs)
     places = find_places(title, text)
-    record_id, officials = make_id(title, text), find_officials(f"{title}\n\n{text}")
-    personal_data = dict.fromkeys(KINDS, 0) | count_personal_data(f"{title}\n\n{text}")
+    whole = f"{title}\n\n{text}"
+    record_id, officials = make_id(title, text), find_officials(whole)
+    personal_data = dict.fromkeys(KINDS, 0) | count_personal_data(whole)
     if mask_pii and any(personal_data.values()):
         title, text = mask_personal_data(title), mask_personal_data(text)
     date_start, date_end = date_range(date.date)
