@@ -43,32 +43,47 @@ FLOOR_READ_AHEAD = 256
 
 @dataclass
 class Run:
-    """One measured subprocess: wall time, peak RSS of its process tree, what it printed."""
+    """One measured subprocess: wall time, peak RSS of its process tree, CPU time of its process tree,
+    what it printed."""
 
     seconds: float
     peak_rss: int
     stdout: str
+    cpu_seconds: float = 0.0
 
 
 def measure(command: Sequence[str], env: dict[str, str] | None = None) -> Run:
-    """Run ``command``, sampling the RSS of its whole process tree; fail loudly if it fails."""
+    """Run ``command``, sampling the RSS of its whole process tree; fail loudly if it fails.
+
+    Its CPU time (user + system) is the kernel's account of the process and of every descendant
+    it waited for (``os.wait4``): a build's worker processes are counted, processes that their
+    parent never waits for are not (datatrove's forkserver pool on several workers). Its output
+    goes to files, not pipes: a child that prints more than a pipe holds would wait forever.
+    """
     import psutil
 
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    root, peak = psutil.Process(process.pid), 0
-    while process.poll() is None:
-        try:
-            tree = [root, *root.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(SAMPLE_SECONDS)
-    stdout, stderr = process.communicate()
-    seconds = time.perf_counter() - started
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
+        root, peak = psutil.Process(process.pid), 0
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(SAMPLE_SECONDS)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
     if process.returncode != 0:
         raise SystemExit(f"benchmark step failed: {' '.join(command)}\n{stderr[-4000:]}")
-    return Run(seconds, peak, stdout)
+    return Run(seconds, peak, stdout, usage.ru_utime + usage.ru_stime)
 
 
 def ratio(value: float, baseline: float) -> float:
