@@ -249,6 +249,10 @@ def test_ctrl_c_during_any_command_exits_130_with_one_line(
     assert capsys.readouterr() == ("", "vn-security-corpus: interrupted\n")
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_a_build_and_its_workers_quietly(tmp_path: Path) -> None:
     raw = write_corpus(tmp_path / "raw", 2_100)  # two chunks of work: two worker processes
     out = tmp_path / "out"
@@ -259,6 +263,9 @@ def test_ctrl_c_stops_a_build_and_its_workers_quietly(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # a process group of its own, as a terminal's job
+        # … with Ctrl-C at its default, as a terminal gives it: a shell's background job (`pytest &`,
+        # a CI step run that way) ignores SIGINT, and its children inherit that
+        preexec_fn=_default_sigint,
     )
     deadline = time.monotonic() + 60
     while process.poll() is None and not list(out.glob(".1.0.0.*.partial")) and time.monotonic() < deadline:
