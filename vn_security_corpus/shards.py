@@ -61,12 +61,14 @@ def spill_table(records: Sequence[Mapping[str, Any]]) -> pa.Table:
     contiguous range of it). Built column by column: several times faster than row by row."""
     schema = spill_schema()
     records = sorted(records, key=lambda record: str(record["id"]))
-    columns: dict[str, list[Any]] = {name: [record[name] for record in records] for name in arrow_schema().names}
-    columns[DIGEST] = [record_digest(record) for record in records]
-    columns[ORIGIN_FILE] = [source["file"] for source in columns["source"]]
-    columns[ORIGIN_LINE] = [source["line"] for source in columns["source"]]
-    columns[ORIGIN_SHA256] = [source["sha256"] for source in columns["source"]]
-    return pa.table([_column(columns[field.name], field.type) for field in schema], schema=schema)
+    arrays = {field.name: _column([record[field.name] for record in records], field.type) for field in arrow_schema()}
+    # (after the columns: CPython keeps the UTF-8 of each title and text Arrow read, which the digest reuses)
+    sources = [record["source"] for record in records]
+    arrays[DIGEST] = pa.array([record_digest(record) for record in records], pa.string())
+    arrays[ORIGIN_FILE] = pa.array([source["file"] for source in sources], pa.string())
+    arrays[ORIGIN_LINE] = pa.array([source["line"] for source in sources], pa.int64())
+    arrays[ORIGIN_SHA256] = pa.array([source["sha256"] for source in sources], pa.string())
+    return pa.table([arrays[field.name] for field in schema], schema=schema)
 
 
 def _column(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
