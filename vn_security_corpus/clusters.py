@@ -61,16 +61,13 @@ def check_near_duplicates(mode: object, threshold: object) -> None:
 def signature_columns(titles: Sequence[str], texts: Sequence[str], tone_style: ToneStyle) -> dict[str, pa.Array]:
     """The near-duplicate columns of a spill file: each record's signature as 256 bytes (``_minhash``,
     all the clustering reads) and its shingle set (``_shingles``, read for the records measured exactly)."""
-    sets = [neardup.shingles(title, text, tone_style) for title, text in zip(titles, texts, strict=True)]
-    sigs = neardup.signatures(sets)
+    flat, offsets = neardup.shingle_sets(titles, texts, tone_style)
+    sigs = neardup.signature_matrix(flat, offsets)
     width = neardup.NUM_PERM * 2
     data = np.ascontiguousarray(sigs, dtype="<u2").tobytes()
-    offsets = np.zeros(len(sets) + 1, np.int32)
-    np.cumsum([len(values) for values in sets], out=offsets[1:])
-    flat = np.concatenate(sets) if sets else np.zeros(0, np.uint64)
     return {
-        MINHASH: pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(sets), [None, pa.py_buffer(data)]),
-        SHINGLES: pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, pa.uint64())),
+        MINHASH: pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(sigs), [None, pa.py_buffer(data)]),
+        SHINGLES: pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), pa.array(flat, pa.uint64())),
     }
 
 
