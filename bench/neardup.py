@@ -63,9 +63,14 @@ def libraries(articles: int) -> None:
 
     sources = load_sources()
     texts = [(r["title"], r["text"]) for r in (record(compose(sources, random.Random(s))) for s in range(articles))]
+    titles, bodies = [title for title, _ in texts], [text for _, text in texts]
+
+    def shingled() -> list[np.ndarray[Any, np.dtype[np.uint64]]]:
+        flat, offsets = neardup.shingle_sets(titles, bodies)
+        return [flat[start:end] for start, end in itertools.pairwise(offsets.tolist())]
 
     def strings(title: str, text: str) -> list[str]:
-        tokens = neardup.words(title, text)
+        tokens = f"{title}\n{text}".lower().split()  # (neardup.words, as Python does it)
         return [" ".join(tokens[i : i + neardup.SHINGLE]) for i in range(max(1, len(tokens) - neardup.SHINGLE + 1))]
 
     def datasketch(hashfunc: Any = None) -> None:
@@ -75,9 +80,9 @@ def libraries(articles: int) -> None:
             signature.update_batch([shingle.encode() for shingle in strings(title, text)])
 
     def datasketch_ints() -> None:
-        for title, text in texts:
+        for values in shingled():
             signature = MinHash(num_perm=neardup.NUM_PERM, seed=1, hashfunc=int)
-            signature.update_batch((neardup.shingles(title, text) & np.uint64(0xFFFFFFFF)).tolist())
+            signature.update_batch((values & np.uint64(0xFFFFFFFF)).tolist())
 
     def rensa_strings() -> None:
         rensa.RMinHash.digest_matrix_from_token_sets([strings(*pair) for pair in texts], neardup.NUM_PERM, 1)
@@ -87,16 +92,16 @@ def libraries(articles: int) -> None:
         prime = np.uint64((1 << 61) - 1)
         a = state.randint(1, 1 << 61, size=neardup.NUM_PERM, dtype=np.uint64)
         b = state.randint(0, 1 << 61, size=neardup.NUM_PERM, dtype=np.uint64)
-        for title, text in texts:
-            values = (neardup.shingles(title, text) & np.uint64(0xFFFFFFFF))[:, None]
+        for shingles in shingled():
+            values = (shingles & np.uint64(0xFFFFFFFF))[:, None]
             ((values * a + b) % prime).min(axis=0)
 
     def signed() -> None:
-        neardup.signatures([neardup.shingles(*pair) for pair in texts])
+        neardup.signature_matrix(*neardup.shingle_sets(titles, bodies))
 
     rows: Sequence[tuple[str, Callable[[], object]]] = [
-        ("words only (lower, split)", lambda: [neardup.words(*pair) for pair in texts]),
-        ("shingle hashes only (this library)", lambda: [neardup.shingles(*pair) for pair in texts]),
+        ("Python words only (lower, split)", lambda: [f"{title}\n{text}".lower().split() for title, text in texts]),
+        ("shingle hashes only (this library)", lambda: neardup.shingle_sets(titles, bodies)),
         ("datasketch: shingle strings, SHA-1 (default)", datasketch),
         ("datasketch: shingle strings, xxh32", lambda: datasketch(xxhash.xxh32_intdigest)),
         ("datasketch: this library's shingle hashes", datasketch_ints),

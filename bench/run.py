@@ -364,6 +364,7 @@ def neardup_stage(root: Path, work: Path, jobs: int) -> None:
     from vn_security_corpus.clusters import SpillFile, cluster_records, signature_columns
     from vn_security_corpus.engine import LocalEngine
     from vn_security_corpus.release import read_manifest
+    from vn_security_corpus.shards import write_spill
 
     release = root / "1.0.0"
     manifest = read_manifest(release)
@@ -377,10 +378,10 @@ def neardup_stage(root: Path, work: Path, jobs: int) -> None:
             columns = signature_columns(titles, texts, "traditional")
             sign_seconds += time.process_time() - started
             articles += table.num_rows
-            path = work / f"{split}-{number:05d}.parquet"
+            path = work / f"{split}-{number:05d}.arrow"
             for column_name, column in columns.items():
                 table = table.append_column(column_name, column)
-            pq.write_table(table, path, compression="none", row_group_size=64)
+            write_spill(table, path)
             spills.append(SpillFile(path, split, table.column("id").combine_chunks()))
             del table, titles, texts
     started = time.perf_counter()

@@ -3,12 +3,14 @@ leakage check finds what crosses splits or corpora; different reports of one eve
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import shutil
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pyarrow as pa
@@ -19,10 +21,21 @@ from hypothesis import strategies as st
 import vn_security_corpus.pipeline as pipeline
 from bench.generate import Article, load_sources, render_text
 from bench.variants import VARIANT_KINDS, same_event, variant_family
-from vn_security_corpus import build, info, load_table, verify_release
+from vn_security_corpus import build, info, load_table, neardup, verify_release
 from vn_security_corpus.cli import main
 from vn_security_corpus.leakage import check_leakage
-from vn_security_corpus.neardup import NUM_PERM, THRESHOLD, estimate, jaccard, shingles, signatures
+from vn_security_corpus.neardup import (
+    _WIDE_SPACES,
+    NUM_PERM,
+    SHINGLE,
+    THRESHOLD,
+    estimate,
+    jaccard,
+    shingle_sets,
+    shingles,
+    signatures,
+    words,
+)
 
 from .conftest import RAW_FILES
 
@@ -263,3 +276,64 @@ def test_shingles_and_similarity_never_fail(title: str, text: str, other: str) -
     assert 0.0 <= jaccard(first, second) == jaccard(second, first) <= 1.0
     sigs = signatures([first, second])
     assert sigs.shape == (2, NUM_PERM) and 0.0 <= estimate(sigs, np.array([[0, 1]]))[0] <= 1.0
+
+
+MASK = (1 << 64) - 1
+
+
+def reference_shingles(title: str, text: str) -> list[int]:
+    """The shingle set as its definition reads, one word at a time in Python integers: each word's
+    UTF-8 up to 16 bytes as two little-endian lanes with a key for its length, mixed (longer: BLAKE2b);
+    each run of SHINGLE words (all of them when fewer) combined in order, mixed; sorted, distinct."""
+
+    def mix(value: int) -> int:
+        value ^= value >> 31
+        value = value * 0xBF58476D1CE4E5B9 & MASK
+        value ^= value >> 29
+        value = value * 0x94D049BB133111EB & MASK
+        return value ^ value >> 32
+
+    def word_hash(word: bytes) -> int:
+        if len(word) > 16:
+            return int.from_bytes(hashlib.blake2b(word, digest_size=8).digest(), "little")
+        low, high = int.from_bytes(word[:8], "little"), int.from_bytes(word[8:16], "little")
+        return mix(low ^ (high * 0xBF58476D1CE4E5B9 & MASK) ^ (len(word) * 0x9E3779B97F4A7C15 & MASK))
+
+    hashes = [word_hash(word.encode()) for word in words(title, text)]
+    width = min(SHINGLE, len(hashes))
+    found: set[int] = set()
+    if not hashes:
+        return []
+    for start in range(len(hashes) - width + 1):
+        combined = hashes[start]
+        for value in hashes[start + 1 : start + width]:
+            combined = (combined * 0x100000001B3 & MASK) ^ value
+        found.add(mix(combined))
+    return sorted(found)
+
+
+# any text, with more of what splits words or is hashed in two lanes: white space of every kind, controls, long words
+PIECES = [" ", "\n", "\t", "\x1c", "\x85", "\xa0", "\u2003", "\u3000", "\x00", "a", "ạ", "Đ", "x" * 9, "ư" * 9]
+TEXT = st.lists(st.sampled_from(PIECES) | st.text(max_size=3), max_size=20).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(TEXT, TEXT), max_size=4))
+def test_shingle_sets_are_the_definition_computed_in_bulk(articles: list[tuple[str, str]]) -> None:
+    titles, texts = [title for title, _ in articles], [text for _, text in articles]
+    flat, offsets = shingle_sets(titles, texts)
+    assert len(offsets) == len(articles) + 1
+    for number, (title, text) in enumerate(articles):
+        assert flat[offsets[number] : offsets[number + 1]].tolist() == reference_shingles(title, text)
+    with mock.patch.object(neardup, "_BATCH_BYTES", 8):  # an article a batch: the same sets
+        in_batches = shingle_sets(titles, texts)
+    assert flat.tolist() == in_batches[0].tolist() and offsets.tolist() == in_batches[1].tolist()
+
+
+def test_every_white_space_character_splits_words() -> None:
+    spaces = [chr(code) for code in range(0x80, 0x110000) if chr(code).isspace()]
+    assert all(
+        any(hint in char.encode() and exact.search(char.encode()) for hint, exact in _WIDE_SPACES) for char in spaces
+    )
+    assert [len(shingles("", f"một{space}hai")) for space in spaces] == [1] * len(spaces)
+    assert shingles("", f"một{spaces[0]}hai").tolist() == shingles("", "một hai").tolist()

@@ -432,7 +432,7 @@ def test_killing_the_second_node_during_builds(
     orphan = cluster.drive(*options, "--out", str(tmp_path / "node2"), driver_node="node2", driver_env=slow)
     deadline = time.monotonic() + 60
     for name, process in (("head", survivor), ("node2", orphan)):  # both have work under way
-        while not list((tmp_path / name).glob(".*.partial/.spill/*.parquet")):
+        while not list((tmp_path / name).glob(".*.partial/.spill/*.arrow")):
             assert process.poll() is None and time.monotonic() < deadline, process.communicate()
             time.sleep(0.02)
     os.kill(raylet, signal.SIGKILL)

@@ -22,7 +22,6 @@ their measured similarity to the canonical member.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ from . import neardup
 from .engine import Engine
 from .errors import ConfigError, ReleaseError
 from .release import open_release, read_manifest, version_key, versions
-from .shards import release_memory
+from .shards import read_spill_rows, release_memory
 from .text import ToneStyle
 
 NearDuplicates = Literal["keep", "drop"]
@@ -62,28 +61,27 @@ def check_near_duplicates(mode: object, threshold: object) -> None:
 def signature_columns(titles: Sequence[str], texts: Sequence[str], tone_style: ToneStyle) -> dict[str, pa.Array]:
     """The near-duplicate columns of a spill file: each record's signature as 256 bytes (``_minhash``,
     all the clustering reads) and its shingle set (``_shingles``, read for the records measured exactly)."""
-    sets = [neardup.shingles(title, text, tone_style) for title, text in zip(titles, texts, strict=True)]
-    sigs = neardup.signatures(sets)
+    flat, offsets = neardup.shingle_sets(titles, texts, tone_style)
+    sigs = neardup.signature_matrix(flat, offsets)
     width = neardup.NUM_PERM * 2
     data = np.ascontiguousarray(sigs, dtype="<u2").tobytes()
-    offsets = np.zeros(len(sets) + 1, np.int32)
-    np.cumsum([len(values) for values in sets], out=offsets[1:])
-    flat = np.concatenate(sets) if sets else np.zeros(0, np.uint64)
     return {
-        MINHASH: pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(sets), [None, pa.py_buffer(data)]),
-        SHINGLES: pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, pa.uint64())),
+        MINHASH: pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(sigs), [None, pa.py_buffer(data)]),
+        SHINGLES: pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), pa.array(flat, pa.uint64())),
     }
 
 
 def read_signatures(path: Path) -> npt.NDArray[np.uint16]:
-    """The signatures of a spill file's records, in its row order."""
-    column = pq.read_table(path, columns=[MINHASH]).column(MINHASH).combine_chunks()
-    if not len(column):
-        return np.zeros((0, neardup.NUM_PERM), np.uint16)
-    buffer = column.buffers()[1]
-    width = neardup.NUM_PERM * 2
-    raw = np.frombuffer(buffer, dtype="<u2", count=(column.offset + len(column)) * neardup.NUM_PERM)
-    return raw.reshape(-1, width // 2)[column.offset :].astype(np.uint16)
+    """The signatures of a spill file's records, in its row order (copied out of the memory-mapped file)."""
+    with pa.memory_map(str(path)) as source:
+        column = pa.ipc.open_file(source).read_all().column(MINHASH)
+        sigs = np.empty((len(column), neardup.NUM_PERM), np.uint16)
+        position = 0
+        for chunk in column.chunks:
+            values = np.frombuffer(chunk.buffers()[1], "<u2", count=(chunk.offset + len(chunk)) * neardup.NUM_PERM)
+            sigs[position : position + len(chunk)] = values.reshape(-1, neardup.NUM_PERM)[chunk.offset :]
+            position += len(chunk)
+    return sigs
 
 
 @dataclass(frozen=True)
@@ -161,7 +159,7 @@ def measure_pairs(task: MeasureTask) -> tuple[int, npt.NDArray[np.float64]]:
     sets: dict[tuple[int, int], neardup.Hashes] = {}
     for file, rows in needed.items():
         ordered = sorted(rows)
-        column = read_rows(task.paths[file], ordered, [SHINGLES]).column(SHINGLES).combine_chunks()
+        column = read_spill_rows(task.paths[file], ordered, [SHINGLES]).column(SHINGLES).combine_chunks()
         values = column.values.to_numpy()
         offsets = column.offsets.to_numpy()
         for position, row in enumerate(ordered):
@@ -170,20 +168,6 @@ def measure_pairs(task: MeasureTask) -> tuple[int, npt.NDArray[np.float64]]:
     del sets
     release_memory()  # what reading the shingle sets left in Arrow's pool: the worker goes on to other tasks
     return task.index, np.array(similarities, np.float64)
-
-
-def read_rows(path: Path, rows: Sequence[int], columns: list[str]) -> pa.Table:
-    """Rows ``rows`` (sorted) of Parquet file ``path``, reading only the row groups that hold them."""
-    file = pq.ParquetFile(path)
-    ends = list(itertools.accumulate(file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)))
-    groups = sorted({bisect.bisect_right(ends, row) for row in rows})
-    table = file.read_row_groups(groups, columns=columns, use_threads=False)
-    offsets, position = {}, 0
-    for group in groups:
-        offsets[group] = position - (ends[group - 1] if group else 0)
-        position += file.metadata.row_group(group).num_rows
-    where = [row + offsets[bisect.bisect_right(ends, row)] for row in rows]
-    return table.take(pa.array(where, pa.int64()))
 
 
 @dataclass

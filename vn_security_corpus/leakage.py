@@ -15,7 +15,7 @@ another release): a contamination check before evaluating on either.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -103,7 +103,11 @@ def check_leakage(
     mine = _release_corpus(open_release(path.name, path.parent))
     report = LeakageReport(str(path), limit, len(mine.names))
     other = _other_corpus(Path(against)) if against is not None else None
-    sets = [neardup.shingles(title, text, style) for (title, text), style in _styles(mine, other)]
+    sets: list[neardup.Hashes] = []
+    for corpus in (mine, other) if other is not None else (mine,):  # each corpus's articles shingled at once
+        titles, texts = [title for title, _ in corpus.texts], [text for _, text in corpus.texts]
+        flat, offsets = neardup.shingle_sets(titles, texts, corpus.tone_style)
+        sets += [flat[start:end] for start, end in itertools.pairwise(offsets.tolist())]
     sigs = neardup.signatures(sets)
     pairs = neardup.candidate_pairs(sigs, min_estimate=limit - neardup.ESTIMATE_MARGIN)
     count = len(mine.names)
@@ -128,13 +132,6 @@ def check_leakage(
         report.against, report.against_articles = str(against), len(other.names)
     report.pairs.sort(key=lambda leak: (leak.first, leak.second))
     return report
-
-
-def _styles(mine: _Corpus, other: _Corpus | None) -> Iterator[tuple[tuple[str, str], ToneStyle]]:
-    for corpus in (mine, other):
-        if corpus is not None:
-            for pair in corpus.texts:
-                yield pair, corpus.tone_style
 
 
 def _release_corpus(release: Release) -> _Corpus:

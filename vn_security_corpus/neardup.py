@@ -9,7 +9,8 @@ clusters (connected components), whose canonical member is the smallest id.
 The steps, each a plain function over arrays:
 
 1. :func:`shingles` — title and text (traditional tone style, lower case, split on white
-   space) → the sorted 64-bit hashes of every run of :data:`SHINGLE` words.
+   space) → the sorted 64-bit hashes of every run of :data:`SHINGLE` words;
+   :func:`shingle_sets` does it for many articles at once, in bulk over their UTF-8.
 2. :func:`signatures` — shingle sets → MinHash signatures, :data:`NUM_PERM` values of 16
    bits each (b-bit MinHash), computed by ``rensa`` from the shingle hashes.
 3. :func:`candidate_pairs` — LSH banding: :data:`BANDS` bands of :data:`ROWS` values; two
@@ -32,12 +33,15 @@ The steps, each a plain function over arrays:
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .normalise import CANONICAL_STYLE
 from .text import ToneStyle, to_tone_style
@@ -54,7 +58,8 @@ BUCKET_CAP = 64  # LSH buckets up to this size give all their pairs; larger ones
 SEED = 0x766E7363  # the permutations' seed ("vnsc")
 METHOD = (
     f"MinHash (rensa RMinHash, {NUM_PERM} permutations, seed {SEED}, 16-bit values) of {SHINGLE}-syllable "
-    f"shingles of the lower-cased title and text in the traditional tone style; LSH {BANDS} bands x {ROWS} rows; "
+    "shingles of the lower-cased title and text in the traditional tone style (a word hashed from its UTF-8: two "
+    f"64-bit lanes and its length, BLAKE2b beyond 16 bytes); LSH {BANDS} bands x {ROWS} rows; "
     "candidates measured by exact Jaccard of their shingle sets; clusters by union-find; canonical member: "
     "the smallest id (among the previous release's members when there are some)"
 )
@@ -63,71 +68,196 @@ Hashes = npt.NDArray[np.uint64]
 Signatures = npt.NDArray[np.uint16]
 Pairs = npt.NDArray[np.int64]
 
-_SYLLABLE_HASHES: dict[str, int] = {}
-_MAX_CACHED = 1 << 20
+Offsets = npt.NDArray[np.int64]
+
 _MIX = (np.uint64(0x100000001B3), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
-
-
-def _word_hash(word: str) -> int:
-    """A stable 64-bit hash of one word (BLAKE2b), cached: a corpus has a few tens of thousands of words."""
-    if len(_SYLLABLE_HASHES) >= _MAX_CACHED:
-        _SYLLABLE_HASHES.clear()
-    value = _SYLLABLE_HASHES[word] = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
-    return value
+_LANE = 8  # bytes of a word in one 64-bit lane
+_LANES = 2  # a word of up to 16 bytes is hashed from its two lanes; a longer one alone (BLAKE2b)
+_LOW_BYTES = np.array([(1 << (8 * count)) - 1 for count in range(_LANE + 1)], np.uint64)  # masks of the low bytes
+# a key for each length of a word hashed from its lanes: multiples of SplitMix64's increment
+_LENGTH_KEYS = np.arange(_LANE * _LANES + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+_BATCH_BYTES = 1 << 18  # text hashed in one go: enough to spread NumPy's per-call cost, small enough for the caches
+# The characters str.split() splits on: the ASCII ones by byte; the others, which no normalised text holds, by a
+# byte their UTF-8 holds and lower-cased Vietnamese rarely does (a quick test), then exactly.
+_ASCII_SPACE = np.array([chr(byte).isspace() for byte in range(33)])
+_WIDE_SPACE = "\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_WIDE_SPACES = (
+    (b"\xc2", re.compile(b"\xc2[\x85\xa0]")),
+    (b"\x9a", re.compile(b"\xe1\x9a\x80")),
+    (b"\xe2", re.compile(b"\xe2(?:\x80[\x80-\x8a\xa8\xa9\xaf]|\x81\x9f)")),
+    (b"\xe3", re.compile(b"\xe3\x80\x80")),
+)
 
 
 def words(title: str, text: str, tone_style: ToneStyle = CANONICAL_STYLE) -> list[str]:
-    """The words shingles are made of: title and text, lower-cased, in the traditional tone style.
+    """The words shingles are made of: title and text in the traditional tone style, lower-cased
+    (Unicode's simple lower-case mapping, as Arrow's ``utf8_lower`` applies it), split on white space.
 
     >>> words("Thuỷ  điện", "Hoà Bình.", "new")
     ['thủy', 'điện', 'hòa', 'bình.']
     """
-    joined = f"{title}\n{text}"
-    if tone_style != CANONICAL_STYLE:
-        joined = to_tone_style(joined, CANONICAL_STYLE)
-    return joined.lower().split()
+    return str(_lowered([title], [text], tone_style)[0].as_py()).split()
 
 
 def shingles(title: str, text: str, tone_style: ToneStyle = CANONICAL_STYLE) -> Hashes:
     """The sorted, distinct 64-bit hashes of every run of :data:`SHINGLE` words of title and text
-    (one shingle of all the words when there are fewer).
+    (one shingle of all the words when there are fewer); :func:`shingle_sets` of one article.
 
-    >>> len(shingles("Tiêu đề", "một hai ba bốn")), len(shingles("A", "b"))
-    (2, 1)
+    >>> len(shingles("Tiêu đề", "một hai ba bốn")), len(shingles("A", "b")), len(shingles("", " "))
+    (2, 1, 0)
     """
-    tokens = words(title, text, tone_style)
-    cached = list(map(_SYLLABLE_HASHES.get, tokens))
-    if None in cached:
-        cached = [_word_hash(word) if value is None else value for word, value in zip(tokens, cached, strict=True)]
-    values = np.array(cached, dtype=np.uint64)
-    if not len(values):
-        return values
-    width = min(SHINGLE, len(values))
-    count = len(values) - width + 1
+    return shingle_sets([title], [text], tone_style)[0]
+
+
+def shingle_sets(
+    titles: Sequence[str], texts: Sequence[str], tone_style: ToneStyle = CANONICAL_STYLE
+) -> tuple[Hashes, Offsets]:
+    """The shingle sets of many articles (see :func:`shingles`) at once: all of them in one array, each
+    sorted and distinct, and where each starts (``offsets``: one more than the articles).
+
+    Each word is hashed from its UTF-8 bytes, all the words of a batch of articles together:
+    up to 16 bytes (almost every word) from two 64-bit lanes mixed with its length, a longer
+    word by BLAKE2b; a shingle combines its words' hashes in order, then mixes.
+
+    >>> flat, offsets = shingle_sets(["A", "B"], ["một hai ba bốn năm", "một hai ba bốn năm"])
+    >>> offsets.tolist(), bool((flat[:2] == flat[2:]).all())
+    ([0, 2, 4], False)
+    """
+    lowered = _lowered(titles, texts, tone_style)
+    data = lowered.buffers()[2]
+    if data is not None and _has_wide_space(data.to_pybytes()):  # rare: made plain spaces, as split() reads them
+        wide = re.compile(f"[{_WIDE_SPACE}]")
+        lowered = pa.array([wide.sub(" ", doc) for doc in lowered.to_pylist()], pa.large_string())
+        data = lowered.buffers()[2]
+    if data is None:  # no text at all
+        return np.zeros(0, np.uint64), np.zeros(len(titles) + 1, np.int64)
+    text = np.frombuffer(data, np.uint8)
+    bounds = np.frombuffer(lowered.buffers()[1], np.int64)[lowered.offset : lowered.offset + len(lowered) + 1]
+    parts, counts = [], []
+    first = 0
+    while first < len(titles):  # batches of about _BATCH_BYTES (an article at least)
+        last = max(int(np.searchsorted(bounds, bounds[first] + _BATCH_BYTES, "right")) - 1, first + 1)
+        values, sizes = _batch_shingles(text[bounds[first] : bounds[last]], bounds[first : last + 1] - bounds[first])
+        parts.append(values)
+        counts.append(sizes)
+        first = last
+    offsets = np.zeros(len(titles) + 1, np.int64)
+    if counts:
+        np.cumsum(np.concatenate(counts), out=offsets[1:])
+    return (np.concatenate(parts) if parts else np.zeros(0, np.uint64)), offsets
+
+
+def _lowered(titles: Sequence[str], texts: Sequence[str], tone_style: ToneStyle) -> pa.LargeStringArray:
+    """Each article's title, a line end, its text and a line end, in the traditional style, lower-cased."""
+    line_end = pa.scalar("\n", pa.large_string())
+    if tone_style == CANONICAL_STYLE:
+        joined = pc.binary_join_element_wise(
+            pa.array(titles, pa.large_string()),
+            pa.array(texts, pa.large_string()),
+            pa.scalar("", pa.large_string()),
+            line_end,
+        )
+    else:
+        styled = [to_tone_style(f"{title}\n{text}", CANONICAL_STYLE) for title, text in zip(titles, texts, strict=True)]
+        joined = pc.binary_join_element_wise(
+            pa.array(styled, pa.large_string()), pa.scalar("", pa.large_string()), line_end
+        )
+    return pc.utf8_lower(joined)
+
+
+def _has_wide_space(data: bytes) -> bool:
+    """Whether UTF-8 ``data`` holds a white-space character beyond ASCII."""
+    return any(hint in data and exact.search(data) for hint, exact in _WIDE_SPACES)
+
+
+def _batch_shingles(text: npt.NDArray[np.uint8], bounds: Offsets) -> tuple[Hashes, Offsets]:
+    """The shingle sets of the articles whose lower-cased UTF-8 is ``text`` (each ending in a line end;
+    article ``i`` is ``text[bounds[i]:bounds[i + 1]]``), and how many shingles each has."""
+    # words: the runs between white-space bytes (every article ends with one)
+    spaces = np.flatnonzero(text <= 32)
+    spaces = spaces[_ASCII_SPACE[text[spaces]]]
+    starts = np.concatenate(([0], spaces[:-1] + 1))
+    keep = spaces > starts
+    starts, lengths = starts[keep], (spaces - starts)[keep]
+    hashes = _word_hashes(text, starts, lengths)
+    # shingles: every run of SHINGLE words inside an article, or all its words when it has fewer
+    first_word = np.searchsorted(starts, bounds)
+    word_counts = np.diff(first_word)
+    counts = np.maximum(word_counts - SHINGLE + 1, 0)
+    runs = _combine(hashes, SHINGLE)
+    position = np.repeat(first_word[:-1] - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+    values = runs[position]
+    few = np.flatnonzero((word_counts > 0) & (word_counts < SHINGLE))
+    if len(few):  # articles of fewer words than a shingle: one shingle each, in their place
+        whole = [_combine(hashes[first_word[i] : first_word[i + 1]], int(word_counts[i])) for i in few.tolist()]
+        values = np.insert(values, (np.cumsum(counts) - counts)[few], np.concatenate(whole))
+        counts[few] = 1
+    # each article's shingles sorted, then distinct
+    ends = np.cumsum(counts)
+    for start, end in zip((ends - counts).tolist(), ends.tolist(), strict=True):
+        values[start:end].sort()
+    distinct = np.ones(len(values), bool)
+    distinct[1:] = values[1:] != values[:-1]
+    distinct[(ends - counts)[counts > 0]] = True
+    article = np.repeat(np.arange(len(counts)), counts)
+    return values[distinct], np.bincount(article[distinct], minlength=len(counts)).astype(np.int64)
+
+
+def _word_hashes(text: npt.NDArray[np.uint8], starts: Offsets, lengths: Offsets) -> Hashes:
+    """A 64-bit hash of each word ``text[start:start + length]``."""
+    padded = np.zeros(len(text) + _LANE * (_LANES + 1), np.uint8)
+    padded[: len(text)] = text
+    lanes = np.ndarray((len(text) + _LANE * _LANES,), "<u8", padded, strides=(1,))  # 8 bytes from each byte on
+    low = lanes[starts] & _LOW_BYTES[np.minimum(lengths, _LANE)]
+    high = lanes[starts + _LANE] & _LOW_BYTES[np.clip(lengths - _LANE, 0, _LANE)]
     with np.errstate(over="ignore"):
-        combined = values[:count].copy()
-        for offset in range(1, width):  # FNV-style combination of the words in order, then a 64-bit mix
-            combined = (combined * _MIX[0]) ^ values[offset : offset + count]
-        combined ^= combined >> np.uint64(31)
-        combined *= _MIX[1]
-        combined ^= combined >> np.uint64(29)
-        combined *= _MIX[2]
-        combined ^= combined >> np.uint64(32)
-    combined.sort()  # then distinct: faster than np.unique on a thousand values
-    return combined[np.concatenate(([True], combined[1:] != combined[:-1]))]
+        hashes = _finalise(low ^ high * _MIX[1] ^ _LENGTH_KEYS[np.minimum(lengths, _LANE * _LANES)])
+    for word in np.flatnonzero(lengths > _LANE * _LANES).tolist():  # (rare)
+        start = int(starts[word])
+        word_bytes = text[start : start + int(lengths[word])].tobytes()
+        hashes[word] = int.from_bytes(hashlib.blake2b(word_bytes, digest_size=8).digest(), "little")
+    return hashes
+
+
+def _combine(hashes: Hashes, width: int) -> Hashes:
+    """The hash of every run of ``width`` consecutive words: their hashes combined in order (FNV-style), mixed."""
+    count = len(hashes) - width + 1
+    if count < 1:
+        return np.zeros(0, np.uint64)
+    with np.errstate(over="ignore"):
+        combined = hashes[:count].copy()
+        for offset in range(1, width):
+            combined = (combined * _MIX[0]) ^ hashes[offset : offset + count]
+        return _finalise(combined)
+
+
+def _finalise(values: Hashes) -> Hashes:
+    """A 64-bit mix of each value (SplitMix64's finaliser)."""
+    with np.errstate(over="ignore"):
+        values = values ^ (values >> np.uint64(31))
+        values *= _MIX[1]
+        values ^= values >> np.uint64(29)
+        values *= _MIX[2]
+        values ^= values >> np.uint64(32)
+    return values
 
 
 def signatures(shingle_sets: Sequence[Hashes]) -> Signatures:
     """The MinHash signature of each shingle set: a ``(len, NUM_PERM)`` matrix of 16-bit values
     (the low bits of ``rensa``'s 32-bit MinHash values)."""
+    offsets = np.zeros(len(shingle_sets) + 1, np.int64)
+    np.cumsum([len(values) for values in shingle_sets], out=offsets[1:])
+    flat = np.concatenate(shingle_sets) if shingle_sets else np.zeros(0, np.uint64)
+    return signature_matrix(flat, offsets)
+
+
+def signature_matrix(flat: Hashes, offsets: Offsets) -> Signatures:
+    """:func:`signatures` of the sets ``flat[offsets[i]:offsets[i + 1]]`` (as :func:`shingle_sets` gives them)."""
     import rensa
 
-    if not shingle_sets:
+    if len(offsets) < 2:
         return np.zeros((0, NUM_PERM), np.uint16)
-    flat = np.concatenate(shingle_sets) if shingle_sets else np.zeros(0, np.uint64)
-    offsets = np.zeros(len(shingle_sets) + 1, np.uint64)
-    np.cumsum([len(values) for values in shingle_sets], out=offsets[1:])
-    matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, NUM_PERM, SEED)
+    matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets.astype(np.uint64), NUM_PERM, SEED)
     return (np.array(matrix.to_rows(), dtype=np.uint32) & 0xFFFF).astype(np.uint16)
 
 

@@ -133,7 +133,7 @@ class Chunk:
 
     def spill(self, split: str) -> Path:
         """The file where this chunk's records of ``split`` go."""
-        return self.spill_dir / f"{self.index:06d}-{split}.parquet"
+        return self.spill_dir / f"{self.index:06d}-{split}.arrow"
 
 
 @dataclass

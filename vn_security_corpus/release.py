@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from .errors import ConfigError, ReleaseError
 from .package_data import package_file
 
@@ -84,8 +86,11 @@ def record_digest(record: Mapping[str, Any]) -> str:
     """SHA-256 of a record's content: the unit of the content hash (:data:`CONTENT_HASH_METHOD`).
 
     The record's fields other than ``title`` and ``text`` as canonical JSON (sorted keys,
-    no spaces, UTF-8), then NUL, the title, NUL, the text, in UTF-8. (Title and text are
-    almost all of a record and need no escaping: normalised text holds no NUL.)
+    no spaces, UTF-8, as ``json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":"))``
+    writes it: orjson writes the same bytes for what records hold, which is strings, integers,
+    booleans, nulls, lists and objects of them, and no floats), then NUL, the title, NUL, the
+    text, in UTF-8. (Title and text are almost all of a record and need no escaping: normalised
+    text holds no NUL.)
 
     >>> record_digest({"b": 1, "title": "T", "text": "ạ"}) == record_digest({"text": "ạ", "title": "T", "b": 1})
     True
@@ -98,11 +103,17 @@ def record_digest(record: Mapping[str, Any]) -> str:
     ...     {"d": "2020-06-01", "title": "", "text": ""})
     True
     """
-    rest = {key: value for key, value in record.items() if key not in ("title", "text")}
-    canonical = json.dumps(rest, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_iso_date)
-    digest = hashlib.sha256(canonical.encode())
-    digest.update(f"\0{record['title']}\0{record['text']}".encode())
+    rest = {key: value for key, value in record.items() if key not in _TEXT_FIELDS}
+    digest = hashlib.sha256(orjson.dumps(rest, default=_iso_date, option=_CANONICAL_JSON))
+    for name in _TEXT_FIELDS:
+        digest.update(b"\0")
+        digest.update(record[name].encode())  # (a string Arrow has read keeps its UTF-8: no second encoding)
     return digest.hexdigest()
+
+
+_TEXT_FIELDS = ("title", "text")
+# Sorted keys; dates (and times) handed to _iso_date, as json.dumps hands them to its default.
+_CANONICAL_JSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def _iso_date(value: object) -> str:

@@ -15,7 +15,6 @@ import contextlib
 import ctypes
 import dataclasses
 import hashlib
-import itertools
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -47,7 +47,6 @@ PARQUET_OPTIONS: dict[str, Any] = {
 # The column that travels beside a record from the normalise stage to the shard writer.
 DIGEST = "_digest"
 _ROW = "_row"
-_SPILL_ROW_GROUP = 64  # rows: a shard's range cuts at most two row groups per spill file
 
 
 def spill_schema() -> pa.Schema:
@@ -62,12 +61,14 @@ def spill_table(records: Sequence[Mapping[str, Any]]) -> pa.Table:
     contiguous range of it). Built column by column: several times faster than row by row."""
     schema = spill_schema()
     records = sorted(records, key=lambda record: str(record["id"]))
-    columns: dict[str, list[Any]] = {name: [record[name] for record in records] for name in arrow_schema().names}
-    columns[DIGEST] = [record_digest(record) for record in records]
-    columns[ORIGIN_FILE] = [source["file"] for source in columns["source"]]
-    columns[ORIGIN_LINE] = [source["line"] for source in columns["source"]]
-    columns[ORIGIN_SHA256] = [source["sha256"] for source in columns["source"]]
-    return pa.table([_column(columns[field.name], field.type) for field in schema], schema=schema)
+    arrays = {field.name: _column([record[field.name] for record in records], field.type) for field in arrow_schema()}
+    # (after the columns: CPython keeps the UTF-8 of each title and text Arrow read, which the digest reuses)
+    sources = [record["source"] for record in records]
+    arrays[DIGEST] = pa.array([record_digest(record) for record in records], pa.string())
+    arrays[ORIGIN_FILE] = pa.array([source["file"] for source in sources], pa.string())
+    arrays[ORIGIN_LINE] = pa.array([source["line"] for source in sources], pa.int64())
+    arrays[ORIGIN_SHA256] = pa.array([source["sha256"] for source in sources], pa.string())
+    return pa.table([arrays[field.name] for field in schema], schema=schema)
 
 
 def _column(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
@@ -83,10 +84,26 @@ def _column(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
 
 
 def write_spill(table: pa.Table, path: Path) -> None:
-    """Write a :func:`spill_table` as a Parquet file of small uncompressed row groups, so that
-    a shard reads back little more than its rows (with plain reads: memory-mapping many files
-    would count every page the kernel maps around each column as the build's own memory)."""
-    pq.write_table(table, path, compression="none", use_dictionary=False, row_group_size=_SPILL_ROW_GROUP)
+    """Write a :func:`spill_table` (and the near-duplicate columns beside it) as an uncompressed Arrow
+    IPC file of one record batch: a reader maps it and touches only the pages of the rows it takes
+    (see :func:`read_spill_rows`)."""
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table.combine_chunks())
+
+
+def read_spill_rows(path: Path, rows: npt.ArrayLike, columns: Sequence[str]) -> pa.Table:
+    """Rows ``rows`` (row numbers) and ``columns`` of spill file ``path``, copied out of the memory-mapped
+    file: only the pages that hold them are read, and nothing stays mapped once this returns.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "spill.arrow"
+    >>> write_spill(pa.table({"id": ["a", "b", "c"], "n": [1, 2, 3]}), path)
+    >>> read_spill_rows(path, [0, 2], ["n"]).column("n").to_pylist()
+    [1, 3]
+    """
+    with pa.memory_map(str(path)) as source:
+        table = pa.ipc.open_file(source).read_all().select(list(columns))
+        return table.take(pa.array(rows, pa.int64()))  # a copy: no buffer of the mapping escapes
 
 
 @dataclass(frozen=True)
@@ -166,27 +183,10 @@ def spill_range(path: Path, ids: Sequence[str], plan: ShardPlan) -> SpillRange:
 
 
 def read_spill(spill: SpillRange) -> pa.Table:
-    """The rows of ``spill``, reading only the row groups that hold them (and only the columns
-    of :func:`spill_schema`: the near-duplicate signatures stay in the file)."""
-    file = pq.ParquetFile(spill.path)
-    ends = list(itertools.accumulate(file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)))
-    columns = spill_schema().names
-    if spill.rows is not None:  # scattered rows (near-duplicates assigned to this split): their row groups only
-        groups = sorted({bisect.bisect_right(ends, row) for row in spill.rows})
-        starts = {group: (ends[group - 1] if group else 0) for group in groups}
-        read, position = [], 0
-        for group in groups:
-            read.append(file.read_row_group(group, columns=columns, use_threads=False))
-            starts[group], position = position - starts[group], position + read[-1].num_rows
-        table = pa.concat_tables(read)
-        where = [row + starts[bisect.bisect_right(ends, row)] for row in spill.rows]
-        return table.take(pa.array(where, pa.int64())).cast(spill_schema())
-    first, last = bisect.bisect_right(ends, spill.start), bisect.bisect_left(ends, spill.stop)
-    offset = ends[first - 1] if first else 0
-    rows = file.read_row_groups(range(first, last + 1), columns=columns, use_threads=False).slice(spill.start - offset)
-    # A copy of just these rows (a slice would hold the whole row groups until the shard is written),
-    # its list items named as in the schema (Parquet calls them "element": the shard's bytes would differ).
-    return rows.take(pa.array(range(spill.stop - spill.start))).cast(spill_schema())
+    """The rows of ``spill`` (only the columns of :func:`spill_schema`: the near-duplicate columns stay in
+    the file)."""
+    rows = range(spill.start, spill.stop) if spill.rows is None else spill.rows
+    return read_spill_rows(spill.path, rows, spill_schema().names)
 
 
 def write_shard(
