@@ -355,44 +355,40 @@ def validation(raw: Path, records: int) -> None:
 
 
 def neardup_stage(root: Path, work: Path, jobs: int) -> None:
-    """The near-duplicate stage on the records of the release at ``root``: the map stage's part
-    (shingles and MinHash signatures, CPU µs per article), then the clustering between the stages
-    (LSH candidates, estimates, exact checks on ``jobs`` workers, union-find: wall seconds), on files
-    laid out as the build's spill files. The process's peak RSS is this stage's memory."""
+    """The near-duplicate stage on the records of the release at ``root``, on ``jobs`` workers as a build
+    runs it: the map stage's part (each worker signs a row group of the release, a chunk's worth of
+    records, and writes it as a spill file: CPU µs per article of the shingles and MinHash signatures),
+    then the clustering between the stages (LSH candidates and estimates in this process, the exact
+    checks on the workers, union-find: wall seconds). The peak RSS of the process tree is this stage's
+    memory."""
     import pyarrow.parquet as pq
 
-    from vn_security_corpus.clusters import SpillFile, cluster_records, signature_columns
+    from vn_security_corpus.clusters import cluster_records
     from vn_security_corpus.engine import LocalEngine
-    from vn_security_corpus.release import read_manifest
-    from vn_security_corpus.shards import write_spill
 
     release = root / "1.0.0"
-    manifest = read_manifest(release)
+    # (the manifest's splits only: the library keeps a parsed manifest, which lists every input, for its loads)
+    splits = {
+        split: info["files"] for split, info in json.loads((release / "manifest.json").read_bytes())["splits"].items()
+    }
     work.mkdir(parents=True, exist_ok=True)
-    spills, sign_seconds, articles = [], 0.0, 0
-    for split, info in manifest.splits.items():
-        for number, name in enumerate(info.files):
-            table = pq.read_table(release / name, columns=["id", "title", "text"])
-            titles, texts = table.column("title").to_pylist(), table.column("text").to_pylist()
-            started = time.process_time()
-            columns = signature_columns(titles, texts, "traditional")
-            sign_seconds += time.process_time() - started
-            articles += table.num_rows
-            path = work / f"{split}-{number:05d}.arrow"
-            for column_name, column in columns.items():
-                table = table.append_column(column_name, column)
-            write_spill(table, path)
-            spills.append(SpillFile(path, split, table.column("id").combine_chunks()))
-            del table, titles, texts
-    started = time.perf_counter()
+    parts = [
+        SignPart(release / name, group, work / f"{split}-{number:05d}-{group:03d}.arrow", split)
+        for split, files in splits.items()
+        for number, name in enumerate(files)
+        for group in range(pq.ParquetFile(release / name).num_row_groups)
+    ]
     with LocalEngine(jobs) as workers:
-        clustering = cluster_records(spills, list(manifest.splits), workers)
+        signed = list(workers.map(sign_part, parts))
+        started = time.perf_counter()
+        clustering = cluster_records([spill for spill, _ in signed], list(splits), workers)
+    articles = sum(len(spill.ids) for spill, _ in signed)
     report = clustering.report
     print(
         json.dumps(
             {
                 "neardup_articles": articles,
-                "neardup_sign_us": sign_seconds / articles * 1e6,
+                "neardup_sign_us": sum(seconds for _, seconds in signed) / articles * 1e6,
                 "neardup_cluster_s": time.perf_counter() - started,
                 "neardup_candidates": report["candidate_pairs"],
                 "neardup_measured": report["measured_pairs"],
@@ -400,6 +396,38 @@ def neardup_stage(root: Path, work: Path, jobs: int) -> None:
             }
         )
     )
+
+
+@dataclass(frozen=True)
+class SignPart:
+    """A row group of a release's Parquet file to sign into a spill file, as the map stage does."""
+
+    release_file: Path
+    group: int
+    spill: Path
+    split: str
+
+
+def sign_part(part: SignPart) -> tuple[Any, float]:
+    """The spill file of ``part`` (a :class:`~vn_security_corpus.clusters.SpillFile`) and the CPU seconds
+    its signing took."""
+    import pyarrow.parquet as pq
+
+    from vn_security_corpus.clusters import SpillFile, signature_columns
+    from vn_security_corpus.shards import release_memory, write_spill
+
+    table = pq.ParquetFile(part.release_file).read_row_group(part.group, columns=["id", "title", "text"])
+    titles, texts = table.column("title").to_pylist(), table.column("text").to_pylist()
+    started = time.process_time()
+    columns = signature_columns(titles, texts, "traditional")
+    seconds = time.process_time() - started
+    for name, column in columns.items():
+        table = table.append_column(name, column)
+    write_spill(table, part.spill)
+    spill = SpillFile(part.spill, part.split, table.column("id").combine_chunks())
+    del table, titles, texts, columns
+    release_memory()  # as process_chunk does
+    return spill, seconds
 
 
 def all_valid(check: Any, items: Sequence[Any]) -> None:

@@ -2,10 +2,12 @@
 
 The map stage wrote every record, with its MinHash signature (column ``_minhash``), to a
 spill file per split of its id hash. This step reads the signatures only (256 bytes per
-record: about 50 MB at 200,000 records, 250 MB at a million), finds candidate pairs by LSH,
-has the workers measure each candidate's exact Jaccard similarity from the shingle sets the
-spill files hold (column ``_shingles``, :func:`measure_pairs`), joins the pairs at or above
-the threshold into clusters and gives every record its cluster and its split:
+record: about 50 MB at 200,000 records, 250 MB at a million), finds candidate pairs by LSH
+(kept as 8-byte codes; the signatures are freed once they are found), has the workers
+measure each candidate's exact Jaccard similarity from the shingle sets the spill files hold
+(column ``_shingles``, :func:`measure_pairs`; tasks are made as the workers take them, and of
+each task's results only the similar pairs are kept), joins the pairs at or above the
+threshold into clusters and gives every record its cluster and its split:
 
 - an article a previous release published keeps that release's split;
 - the other members of a cluster take the split of its previously published members (when
@@ -23,11 +25,11 @@ their measured similarity to the canonical member.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -217,14 +219,15 @@ def cluster_records(
     count = len(distinct)
     sigs = sigs[representative]
 
-    pairs, candidates = neardup.lsh_pairs(sigs, min_estimate=threshold - neardup.ESTIMATE_MARGIN)
+    codes, candidates = neardup.candidate_codes(sigs, min_estimate=threshold - neardup.ESTIMATE_MARGIN)
     del sigs
-    paths = tuple(f.path for f in files)
-    locate = np.stack([file_of[representative], row_of[representative]], axis=1)
-    similarity = _measure(workers, paths, locate, pairs)
-    edges = pairs[similarity >= threshold]
-    measured = _Measured(count, pairs, similarity)
-    labels = neardup.components(count, edges.tolist())
+    release_memory()  # before the workers measure: the driver holds only the candidates' codes
+    measure = _Measuring(workers, tuple(f.path for f in files), np.stack([file_of, row_of], axis=1)[representative])
+    del file_of, row_of
+    edge_codes, edge_similarity = measure(codes, count, threshold)
+    edges = np.stack([edge_codes // max(count, 1), edge_codes % max(count, 1)], axis=1)
+    del edge_codes
+    labels = neardup.components(count, _rows(edges))
 
     # previous release: each distinct id's split there (-1: not published) and cluster id
     prev_code = np.full(count, -1, np.int8)
@@ -292,17 +295,20 @@ def cluster_records(
             if mode == "drop" and member != canonical and prev_code[member] < 0:
                 dropped_index[member] = canonical
 
-    # the similarity of each dropped member to its canonical member, measured where not yet
-    missing = np.array(
-        [(min(m, c), max(m, c)) for m, c in dropped_index.items() if measured.get(m, c) is None], np.int64
-    ).reshape(-1, 2)
-    if len(missing):
-        measured.add(missing, _measure(workers, paths, locate, missing))
-    dropped = {text_id[m]: (text_id[c], float(measured[m, c])) for m, c in sorted(dropped_index.items())}
+    # the similarity of each dropped member to its canonical member (measured again when it was a candidate:
+    # only the similar pairs' similarities are kept); pairs measured = candidates + dropped pairs that were not
+    dropped_codes = np.unique([min(m, c) * count + max(m, c) for m, c in dropped_index.items()]).astype(np.int64)
+    measured_pairs = len(codes) + int(np.count_nonzero(~np.isin(dropped_codes, codes, assume_unique=True)))
+    del codes
+    similarity_of = dict(zip(*(part.tolist() for part in measure(dropped_codes, count, 0.0)), strict=True))
+    dropped = {
+        text_id[m]: (text_id[c], similarity_of[min(m, c) * count + max(m, c)]) for m, c in sorted(dropped_index.items())
+    }
 
     is_dropped = np.zeros(count, bool)
     is_dropped[list(dropped_index)] = True
-    leaks = [(a, b) for a, b in edges.tolist() if final[a] != final[b] and not is_dropped[a] and not is_dropped[b]]
+    apart = (final[edges[:, 0]] != final[edges[:, 1]]) & ~is_dropped[edges[:, 0]] & ~is_dropped[edges[:, 1]]
+    leaks, leak_similarity = edges[apart].tolist(), edge_similarity[apart].tolist()
     release_memory()  # what the signatures and the measuring left in Arrow's pool and the heap
     row_final = final[distinct_of_row]
     row_published = ~is_dropped[distinct_of_row]
@@ -312,7 +318,7 @@ def cluster_records(
         "minhash": neardup.minhash_library(),
         "threshold": threshold,
         "candidate_pairs": candidates,
-        "measured_pairs": len(measured),
+        "measured_pairs": measured_pairs,
         "similar_pairs": len(edges),
         "clusters": len(members_of),
         "articles_in_clusters": sum(len(m) for m in members_of.values()),
@@ -327,8 +333,8 @@ def cluster_records(
         "leakage": {
             "pairs_across_splits": len(leaks),
             "examples": [
-                {"first": text_id[a], "second": text_id[b], "similarity": round(float(measured[a, b]), 4)}
-                for a, b in leaks[:_SHOWN]
+                {"first": text_id[a], "second": text_id[b], "similarity": round(similarity, 4)}
+                for (a, b), similarity in zip(leaks[:_SHOWN], leak_similarity, strict=False)
             ],
         },
     }
@@ -341,49 +347,61 @@ def cluster_records(
     )
 
 
-class _Measured:
-    """The exact similarity of every measured pair of distinct records, as sorted arrays (16 bytes a
-    pair: a Python dict would take ten times that)."""
+def _rows(pairs: npt.NDArray[np.int64], block: int = 1 << 16) -> Iterator[list[int]]:
+    """The rows of ``pairs`` as lists, a block at a time (never all of them as Python objects at once)."""
+    for start in range(0, len(pairs), block):
+        yield from pairs[start : start + block].tolist()
 
-    def __init__(self, count: int, pairs: npt.NDArray[np.int64], similarity: npt.NDArray[np.float64]) -> None:
-        self.count = max(count, 1)
-        self.codes = np.zeros(0, np.int64)
-        self.values = np.zeros(0, np.float64)
-        self.add(pairs, similarity)
 
-    def add(self, pairs: npt.NDArray[np.int64], similarity: npt.NDArray[np.float64]) -> None:
-        codes = np.concatenate([self.codes, pairs.min(axis=1) * self.count + pairs.max(axis=1)])
-        order = np.argsort(codes, kind="stable")
-        self.codes, self.values = codes[order], np.concatenate([self.values, similarity])[order]
+class _Measuring:
+    """Measures pairs of distinct records (given as codes ``first * count + second``) on the workers, from
+    the shingle sets in the spill files (``locate``: each distinct record's file and row)."""
 
-    def get(self, first: int, second: int) -> float | None:
-        code = min(first, second) * self.count + max(first, second)
-        index = int(np.searchsorted(self.codes, code))
-        return float(self.values[index]) if index < len(self.codes) and self.codes[index] == code else None
+    def __init__(self, workers: Engine, paths: tuple[Path, ...], locate: npt.NDArray[np.int64]) -> None:
+        self.workers, self.paths, self.locate = workers, paths, locate
 
-    def __getitem__(self, pair: tuple[int, int]) -> float:
-        value = self.get(*pair)
-        if value is None:
-            raise KeyError(pair)
-        return value
+    def __call__(
+        self, codes: neardup.Codes, count: int, threshold: float
+    ) -> tuple[neardup.Codes, npt.NDArray[np.float64]]:
+        """The codes (sorted) of the pairs whose similarity is at least ``threshold``, and their similarities.
+        Each task's results are cut to those as they arrive, and tasks are made as the workers take them:
+        besides ``codes``, the driver holds only the pairs it keeps."""
+        tasks = _Tasks(self.paths, self.locate, codes, max(count, 1))
+        kept: dict[int, tuple[neardup.Codes, npt.NDArray[np.float64]]] = {}
+        for index, similarity in self.workers.map(measure_pairs, tasks):
+            similar = similarity >= threshold
+            kept[index] = (tasks.codes(index)[similar], similarity[similar])
+        parts = [kept.pop(index) for index in range(len(tasks))]
+        if not parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+        return np.concatenate([part[0] for part in parts]), np.concatenate([part[1] for part in parts])
+
+
+class _Tasks(Sequence[MeasureTask]):
+    """The tasks that measure pairs given as codes, each made when it is taken."""
+
+    def __init__(self, paths: tuple[Path, ...], locate: npt.NDArray[np.int64], codes: neardup.Codes, count: int):
+        self.paths, self.locate, self.all_codes, self.records = paths, locate, codes, count
+
+    def codes(self, index: int) -> neardup.Codes:
+        """The codes of the pairs of task ``index``."""
+        return self.all_codes[index * _PAIRS_PER_TASK : (index + 1) * _PAIRS_PER_TASK]
 
     def __len__(self) -> int:
-        return len(self.codes)
+        return -(-len(self.all_codes) // _PAIRS_PER_TASK)
 
+    @overload
+    def __getitem__(self, index: int) -> MeasureTask: ...
 
-def _measure(
-    workers: Engine,
-    paths: tuple[Path, ...],
-    locate: npt.NDArray[np.int64],
-    pairs: npt.NDArray[np.int64],
-) -> npt.NDArray[np.float64]:
-    """The exact similarity of each pair of distinct records (``locate``: each one's file and row)."""
-    if not len(pairs):
-        return np.zeros(0, np.float64)
-    where = np.concatenate([locate[pairs[:, 0]], locate[pairs[:, 1]]], axis=1)
-    tasks = [
-        MeasureTask(index, paths, where[start : start + _PAIRS_PER_TASK])
-        for index, start in enumerate(range(0, len(pairs), _PAIRS_PER_TASK))
-    ]
-    results = dict(workers.map(measure_pairs, tasks))
-    return np.concatenate([results[index] for index in range(len(tasks))])
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[MeasureTask]: ...
+
+    def __getitem__(self, index: int | slice) -> MeasureTask | Sequence[MeasureTask]:
+        if isinstance(index, slice):
+            return [self[item] for item in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        index %= len(self)
+        codes = self.codes(index)
+        where = np.concatenate([self.locate[codes // self.records], self.locate[codes % self.records]], axis=1)
+        return MeasureTask(index, self.paths, where)

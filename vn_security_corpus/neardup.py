@@ -33,8 +33,9 @@ The steps, each a plain function over arrays:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -67,6 +68,7 @@ METHOD = (
 Hashes = npt.NDArray[np.uint64]
 Signatures = npt.NDArray[np.uint16]
 Pairs = npt.NDArray[np.int64]
+Codes = npt.NDArray[np.int64]  # pairs (i, j) of n rows as i * n + j
 
 Offsets = npt.NDArray[np.int64]
 
@@ -283,46 +285,86 @@ def candidate_pairs(sigs: Signatures, cap: int = BUCKET_CAP, min_estimate: float
 
     A bucket (rows sharing a band's key) gives all its pairs when it holds at most ``cap``
     rows, else each row paired with the bucket's first: the pairs grow at most as
-    ``rows x BANDS`` however repetitive the corpus. With ``min_estimate`` each band's pairs
-    are filtered before they are kept, so memory follows the pairs kept, not those proposed.
+    ``rows x BANDS`` however repetitive the corpus. With ``min_estimate`` the pairs are
+    filtered as the bands propose them, so memory follows the pairs kept, not those proposed.
 
     >>> sigs = np.array([[1] * 128, [1] * 64 + [2] * 64, [3] * 128], dtype=np.uint16)
     >>> candidate_pairs(sigs).tolist(), candidate_pairs(sigs, min_estimate=0.6).tolist()
     ([[0, 1]], [])
     """
-    return lsh_pairs(sigs, cap, min_estimate)[0]
+    codes, _ = candidate_codes(sigs, cap, min_estimate)
+    count = max(len(sigs), 1)
+    return np.stack([codes // count, codes % count], axis=1)
 
 
-def lsh_pairs(sigs: Signatures, cap: int = BUCKET_CAP, min_estimate: float | None = None) -> tuple[Pairs, int]:
-    """:func:`candidate_pairs`, and how many pairs the bands proposed (a pair once per band it shares)."""
+def candidate_codes(
+    sigs: Signatures, cap: int = BUCKET_CAP, min_estimate: float | None = None, block: int = 1 << 18
+) -> tuple[Codes, int]:
+    """:func:`candidate_pairs` as sorted codes ``i * len(sigs) + j`` (8 bytes a pair), and how many pairs
+    the bands proposed (a pair once per band it shares). The bands' pairs come ``block`` at a time:
+    what is held besides the codes kept is bounded, whatever the buckets.
+
+    >>> sigs = np.array([[1] * 128, [1] * 64 + [2] * 64, [1] * 128], dtype=np.uint16)
+    >>> codes, proposed = candidate_codes(sigs)
+    >>> codes.tolist(), proposed
+    ([1, 2, 5], 64)
+    """
     keys = band_keys(sigs)
     count = max(len(sigs), 1)
-    found: list[npt.NDArray[np.int64]] = []
+    kept = np.zeros(0, np.int64)
     proposed = 0
     for band in range(keys.shape[1]):
-        column = keys[:, band]
-        order = np.argsort(column, kind="stable")
-        ordered = column[order]
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-        lengths = np.diff(np.r_[starts, len(ordered)])
-        for length in np.unique(lengths[lengths > 1]).tolist():  # all buckets of one size at once
-            members = order[starts[lengths == length][:, None] + np.arange(length)]  # (buckets, length)
-            members.sort(axis=1)
-            if length <= cap:
-                first, second = np.triu_indices(length, 1)
-            else:
-                first, second = np.zeros(length - 1, np.int64), np.arange(1, length)
-            pairs = np.stack([members[:, first].ravel(), members[:, second].ravel()], axis=1).astype(np.int64)
+        found = [kept]
+        for pairs in _band_pairs(keys[:, band], cap, block):
             proposed += len(pairs)
+            codes = pairs[:, 0] * count + pairs[:, 1]
+            new = ~_sorted_member(kept, codes)  # (a pair an earlier band kept is kept)
+            pairs, codes = pairs[new], codes[new]
             if min_estimate is not None:
-                pairs = pairs[estimate(sigs, pairs) >= min_estimate]
-            found.append(pairs[:, 0] * count + pairs[:, 1])
-        if len(found) > 1:  # distinct so far: repeats across bands never pile up
-            found = [np.unique(np.concatenate(found))]
-    if not found:
-        return np.zeros((0, 2), np.int64), proposed
-    codes = np.unique(np.concatenate(found))  # distinct pairs, sorted
-    return np.stack([codes // count, codes % count], axis=1), proposed
+                codes = codes[estimate(sigs, pairs) >= min_estimate]
+            found.append(codes)
+        kept = np.sort(np.concatenate(found), kind="stable")  # (a band gives each pair once: no repeats)
+    return kept, proposed
+
+
+def _band_pairs(column: npt.NDArray[np.uint64], cap: int, block: int) -> Iterator[Pairs]:
+    """The pairs ``(i, j)``, ``i < j``, of rows that share a key of ``column``, about ``block`` at a time:
+    every pair of a bucket of up to ``cap`` rows, each row with the first of a larger one."""
+    order = np.argsort(column, kind="stable")
+    ordered = column[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    lengths = np.diff(np.r_[starts, len(ordered)])
+    shared = np.flatnonzero(lengths > 1)
+    if not len(shared):
+        return
+    shared = shared[np.argsort(lengths[shared], kind="stable")]  # the buckets by size, each size in one run
+    sizes = lengths[shared]
+    edges = np.flatnonzero(np.r_[True, sizes[1:] != sizes[:-1], True])
+    for low, high in itertools.pairwise(edges.tolist()):  # all buckets of one size at once, a block at a time
+        length = int(sizes[low])
+        if length <= cap:
+            first, second = np.triu_indices(length, 1)
+        else:
+            first, second = np.zeros(length - 1, np.int64), np.arange(1, length)
+        step = max(1, block // len(first))
+        for start in range(low, high, step):
+            buckets = shared[start : min(start + step, high)]
+            members = order[starts[buckets][:, None] + np.arange(length)]  # (buckets, length)
+            members.sort(axis=1)
+            yield np.stack([members[:, first].ravel(), members[:, second].ravel()], axis=1).astype(np.int64)
+
+
+def _sorted_member(values: npt.NDArray[np.int64], items: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Whether each of ``items`` is in ``values`` (sorted).
+
+    >>> _sorted_member(np.array([2, 5]), np.array([5, 1, 9])).tolist()
+    [True, False, False]
+    """
+    if not len(values):
+        return np.zeros(len(items), bool)
+    where = np.minimum(np.searchsorted(values, items), len(values) - 1)
+    found: npt.NDArray[np.bool_] = values[where] == items
+    return found
 
 
 def estimate(sigs: Signatures, pairs: Pairs, block: int = 1 << 14) -> npt.NDArray[np.float64]:
@@ -354,7 +396,7 @@ def jaccard(first: Hashes, second: Hashes) -> float:
     return common / (len(first) + len(second) - common)
 
 
-def components(count: int, pairs: Iterable[tuple[int, int]]) -> npt.NDArray[np.int64]:
+def components(count: int, pairs: Iterable[Sequence[int]]) -> npt.NDArray[np.int64]:
     """Union-find: each of ``count`` items labelled with the smallest item of its component.
 
     >>> components(5, [(3, 1), (1, 4)]).tolist()

@@ -47,6 +47,7 @@ PARQUET_OPTIONS: dict[str, Any] = {
 # The column that travels beside a record from the normalise stage to the shard writer.
 DIGEST = "_digest"
 _ROW = "_row"
+_DIGEST_ROWS = 256  # records whose digest a shard computes again (a new cluster_id), read as Python objects at once
 
 
 def spill_schema() -> pa.Schema:
@@ -279,8 +280,10 @@ def _with_clusters(data: pa.Table, digests: list[str], clusters: Mapping[str, st
     column = [clusters.get(record_id, record_id) for record_id in ids]
     position = data.schema.get_field_index("cluster_id")
     data = data.set_column(position, data.schema.field(position), pa.array(column, pa.string()))
-    for row, record in zip(changed, data.take(pa.array(changed, pa.int64())).to_pylist(), strict=True):
-        digests[row] = record_digest(record)
+    for start in range(0, len(changed), _DIGEST_ROWS):  # as Python objects a few rows at a time, not a shard
+        rows = changed[start : start + _DIGEST_ROWS]
+        for row, record in zip(rows, data.take(pa.array(rows, pa.int64())).to_pylist(), strict=True):
+            digests[row] = record_digest(record)
     return data, digests
 
 
