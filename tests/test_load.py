@@ -89,9 +89,10 @@ def test_loaders_read_the_shipped_release_by_default() -> None:
 
 def run_python(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    # (what the process printed goes into the failure: a crash is otherwise only its exit status)
+    assert done.returncode == 0, f"exit status {done.returncode}; stderr:\n{done.stderr[-4000:]}"
+    return done
 
 
 def test_load_table_does_not_import_datasets(tmp_path: Path) -> None:
