@@ -88,7 +88,8 @@ class BuildReport:
     the manifest's report of the near-duplicate clusters; ``conflicts`` lists the articles
     that bridge clusters a previous release published in different splits. ``cpu_seconds`` is
     the CPU time the build spent in each stage (:data:`~vn_security_corpus.timings.STAGES`),
-    summed over its workers (``cluster``: the driver's share of the near-duplicate step).
+    summed over its workers (``cluster``: the driver's share of the near-duplicate step, and the
+    shard plan it gives).
     """
 
     version: str
