@@ -9,7 +9,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 import vn_security_corpus as vnsc
@@ -44,6 +46,28 @@ def test_load_table_columns_and_filters(release_root: Path) -> None:
     table = vnsc.load_table(root=release_root, columns=["id", "date"], filters=pc.field("date_source") == "header+body")
     assert table.column_names == ["id", "date", "split"]
     assert sorted(table.column("date").to_pylist()) == ["2020-06-19", "2020-10-01", "2023-12-15"]
+
+
+@pytest.mark.parametrize("filters", [None, pc.field("date_source") == "header+body"])
+def test_arrow_reads_release_files_from_memory_it_owns(
+    release_root: Path, filters: pc.Expression | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Arrow's threads must hold no Python object: one that frees a Python buffer while the
+    # interpreter exits aborts the process (apache/arrow#34314; seen in CI under load)
+    sources: list[object] = []
+
+    def recording(read: Callable[..., object]) -> Callable[..., object]:
+        def read_and_record(source: object, *args: object, **options: object) -> object:
+            sources.append(source)
+            return read(source, *args, **options)
+
+        return read_and_record
+
+    monkeypatch.setattr(pq, "ParquetFile", recording(pq.ParquetFile))
+    monkeypatch.setattr(pq, "read_table", recording(pq.read_table))
+    table = vnsc.load_table(root=release_root, filters=filters)
+    assert table.num_rows > 0 and sources
+    assert all(isinstance(source, pa.BufferReader) for source in sources), sources
 
 
 def test_missing_split_names_the_existing_ones(release_root: Path) -> None:

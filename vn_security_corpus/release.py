@@ -22,6 +22,7 @@ import datetime
 import errno
 import functools
 import hashlib
+import io
 import json
 import os
 import re
@@ -532,7 +533,7 @@ class ReleaseFolder:
             raise ValueError(f"{self.path}: the release folder was closed")
         return self._fd
 
-    def open(self, relative: str) -> IO[bytes]:
+    def open(self, relative: str) -> io.BufferedReader:
         """The regular file ``relative`` (a path inside the release), opened for reading."""
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
         folder = self._descriptor()
