@@ -17,26 +17,31 @@ import vn_security_corpus as vnsc
 
 from .conftest import REPO, write_corpus
 
-WRITER_SECONDS = 3.0
+MIN_BUILDS = 8  # two versions published, each rewritten
+MIN_LOADS = 20  # loads that returned one release, while the writer was at work
 SHARD_ROWS = 2  # several files per split: a load reads many, and a mix would show
 
 # Publishes 1.0.0, rewrites it three times with --force (other records each time), publishes
-# 1.1.0 (other records: a minor version), and so on until the deadline: the newest version is
-# rewritten most of the time.
+# 1.1.0 (other records: a minor version), and so on, until it has built MIN_BUILDS times and the
+# test has made its loads (it creates the file `enough`): counts, not a clock, so a slow machine
+# makes the test slower, never weaker. The newest version is rewritten most of the time.
 WRITER = """
 import sys, time, warnings
+from pathlib import Path
 import vn_security_corpus as vnsc
 warnings.simplefilter("ignore", vnsc.RewriteWarning)
-out, seconds, shard_rows, raws = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
-deadline, builds = None, 0
+out, enough, raws = sys.argv[1], Path(sys.argv[2]), sys.argv[5:]
+min_builds, shard_rows = int(sys.argv[3]), int(sys.argv[4])
+builds, deadline = 0, time.monotonic() + 300
 for minor in range(10_000):
     for _ in range(4):
         vnsc.build(raws[builds % len(raws)], out, f"1.{minor}.0", force=True, shard_rows=shard_rows, progress=False)
         builds += 1
-        deadline = deadline or time.monotonic() + seconds  # from the first release on
-        if time.monotonic() > deadline:
+        if builds >= min_builds and enough.exists():
             print(builds)
             sys.exit(0)
+        if time.monotonic() > deadline:
+            sys.exit(f"the test made too few loads in 300 s of builds ({builds} builds)")
 """
 
 
@@ -52,9 +57,9 @@ def test_loads_during_rewrites_and_new_versions_return_one_release_or_fail_clean
 
     import datasets  # noqa: F401  (imported now, not during the first load_dataset below)
 
-    out = tmp_path / "out"
+    out, enough = tmp_path / "out", tmp_path / "enough"
     writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(out), str(WRITER_SECONDS), str(SHARD_ROWS), *map(str, raws)],
+        [sys.executable, "-c", WRITER, str(out), str(enough), str(MIN_BUILDS), str(SHARD_ROWS), *map(str, raws)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -82,6 +87,8 @@ def test_loads_during_rewrites_and_new_versions_return_one_release_or_fail_clean
                 continue
             assert len(ids) == len(set(ids)) and frozenset(ids) in known, "a load mixed releases"
             outcomes["one release"] += 1
+            if outcomes["one release"] == MIN_LOADS:
+                enough.touch()
     finally:
         if writer.poll() is None:
             writer.kill()
@@ -89,7 +96,7 @@ def test_loads_during_rewrites_and_new_versions_return_one_release_or_fail_clean
     assert writer.returncode == 0, stderr
     builds = int(stdout)
     print(f"{builds} builds, {outcomes}")
-    assert builds >= 5 and outcomes["one release"] > 20, (builds, outcomes)
+    assert builds >= MIN_BUILDS and outcomes["one release"] >= MIN_LOADS, (builds, outcomes)
     assert vnsc.verify_release(out / vnsc.versions(out)[-1]) == []
 
 
