@@ -176,7 +176,7 @@ class SpillRange(NamedTuple):
     path: Path
     start: int
     stop: int
-    rows: tuple[int, ...] | None = None
+    rows: npt.NDArray[np.int64] | None = None
 
 
 def spill_range(path: Path, ids: Sequence[str], plan: ShardPlan) -> SpillRange:
