@@ -456,8 +456,9 @@ def similar_pairs(
     >>> [(first, second, round(similarity, 2)) for first, second, similarity in similar_pairs(texts)]
     [(0, 1, 0.67)]
     """
-    sets = [shingles(title, text) for title, text in texts]
-    sigs = signatures(sets) if sigs is None else sigs
+    flat, offsets = shingle_sets([title for title, _ in texts], [text for _, text in texts])
+    sets = [flat[start:end] for start, end in itertools.pairwise(offsets.tolist())]
+    sigs = signature_matrix(flat, offsets) if sigs is None else sigs
     pairs = candidate_pairs(sigs, min_estimate=threshold - ESTIMATE_MARGIN)
     found = []
     for first, second in pairs.tolist():

@@ -136,18 +136,24 @@ class Chunk:
         """The file where this chunk's records of ``split`` go."""
         return self.spill_dir / f"{self.index:06d}-{split}.arrow"
 
+    @property
+    def inputs(self) -> Path:
+        """The file where this chunk lists the raw files it read (:func:`_inputs_table`)."""
+        return self.spill_dir / f"{self.index:06d}.inputs.arrow"
+
 
 @dataclass
 class ChunkResult:
     """What one chunk gave: its records' ids per split (the records are in its spill file of
-    each split), the inputs it rejected, and each raw file it read with its SHA-256. Compact
-    (Arrow arrays): the driver keeps one per chunk until the end of the build."""
+    each split), the inputs it rejected, and the file that lists each raw file it read with its
+    SHA-256 (read back for the manifest). Compact (Arrow arrays): the driver keeps one per chunk
+    until the end of the build."""
 
     files: int
     spills: dict[str, Path]
     ids: dict[str, pa.Array]  # in the order of the spill file's rows: sorted
     rejected: list[Rejected]
-    inputs: pa.Table  # file, sha256 (null: not read)
+    inputs: Path  # in the spill folder: file, sha256 (null: not read)
     node: str = ""  # where the chunk was read (messages name it)
     seconds: dict[str, float] = field(default_factory=dict)  # CPU time by stage (timings.STAGES)
 
@@ -202,17 +208,23 @@ def process_chunk(chunk: Chunk) -> ChunkResult:
             ids[split] = table.column("id").combine_chunks()
             del table
             clock.lap("spill")
-    files = _inputs_table(list(inputs), list(inputs.values()))
+    write_spill(_inputs_table(list(inputs), list(inputs.values())), chunk.inputs)
     del records, by_split
     release_memory()
     spills = {split: chunk.spill(split) for split in ids}
-    return ChunkResult(len(chunk.files), spills, ids, rejected, files, current_node(), clock.seconds)
+    return ChunkResult(len(chunk.files), spills, ids, rejected, chunk.inputs, current_node(), clock.seconds)
 
 
 def _inputs_table(files: list[str], sha256: list[str | None]) -> pa.Table:
     """Raw files and their SHA-256 (null: not read), typed even when there are none (a part of a file
     that holds only blank lines)."""
     return pa.table({"file": pa.array(files, pa.string()), "sha256": pa.array(sha256, pa.string())})
+
+
+def _read_inputs(result: ChunkResult) -> pa.Table:
+    """The raw files a chunk read, with their SHA-256 (:func:`_inputs_table`), from its file in the spill folder."""
+    with pa.OSFile(str(result.inputs)) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 @contextmanager
@@ -286,7 +298,7 @@ def _unread_files(chunks: Sequence[Chunk], results: Sequence[ChunkResult]) -> li
     parts = {printable(raw.name): raw for chunk in chunks for raw in chunk.files if raw.part and raw.part.start == 0}
     if parts:
         for result in results:
-            for name in result.inputs.column("file").to_pylist():
+            for name in _read_inputs(result).column("file").to_pylist():
                 parts.pop(name, None)
     return [no_input(raw, raw.part.sha256 if raw.part else None) for raw in parts.values()]
 
@@ -295,7 +307,7 @@ def _raw_files(results: Sequence[ChunkResult], unread: Sequence[Rejected]) -> li
     """The manifest's ``inputs``: every raw file read, once (a file cut into parts is read by several
     chunks), with its SHA-256, sorted by name."""
     extra = _inputs_table([r.file for r in unread], [r.sha256 for r in unread])
-    rows = pa.concat_tables([*(result.inputs for result in results), extra]).sort_by("file").to_pylist()
+    rows = pa.concat_tables([*map(_read_inputs, results), extra]).sort_by("file").to_pylist()
     return [row for index, row in enumerate(rows) if index == 0 or row["file"] != rows[index - 1]["file"]]
 
 
@@ -428,11 +440,11 @@ def build(
             clock.lap("cluster")
             shard_results = list(_map_shards(workers, tasks, progress))
             shards = [shard for shard, _ in shard_results]
+        raw_files = _raw_files(results, unread)
         shutil.rmtree(spill_dir)
         duplicates = sorted((d for shard in shards for d in shard.duplicates), key=lambda d: (d.file, d.line))
         near = sorted((d for shard in shards for d in shard.near_duplicates), key=lambda d: (d.file, d.line))
         published = records - len(duplicates) - len(near)
-        raw_files = _raw_files(results, unread)
         build_info = {
             "settings": {
                 "splits": options.splits,
@@ -573,7 +585,7 @@ def _shard_tasks(
             if mine.all():
                 ranges[plan].append(rows)
             elif mine.any():
-                ranges[plan].append(rows._replace(rows=tuple((rows.start + np.flatnonzero(mine)).tolist())))
+                ranges[plan].append(rows._replace(rows=rows.start + np.flatnonzero(mine)))
     release_memory()  # what receiving the chunks' results left behind
     tasks = []
     for plan in plans:
